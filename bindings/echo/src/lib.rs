@@ -1,0 +1,1 @@
+//! The echo binding: a server that sends every stream's data back

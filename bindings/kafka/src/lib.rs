@@ -1,0 +1,1 @@
+//! The kafka binding: client, cache_client and cache_server kinds

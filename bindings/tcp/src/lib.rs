@@ -1,0 +1,1 @@
+//! The tcp binding: server (listen and accept) and client (connect)

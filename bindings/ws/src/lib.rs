@@ -1,0 +1,1 @@
+//! The ws binding: options model

@@ -1,0 +1,16 @@
+//! The protocol-agnostic core of the gateway: the config pipeline, streams and frames, routing,
+//! guards and vaults as traits, telemetry events and the runtime that runs a configuration.
+//!
+//! The engine knows no protocol. Bindings, guards, vaults, stores and exporters live in their own
+//! crates and are registered by `type` in a [`registry::Registry`].
+
+pub mod binding;
+pub mod config;
+pub mod frame;
+pub mod guard;
+pub mod registry;
+pub mod route;
+pub mod runtime;
+pub mod stream;
+pub mod telemetry;
+pub mod vault;

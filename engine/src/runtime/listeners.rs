@@ -1,0 +1,73 @@
+//! Listening sockets are owned by the engine, not by bindings, so that a reload that keeps an
+//! address keeps its socket open: the new binding generation picks up the same listener.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+
+use crate::binding::BuildError;
+
+/// The engine's listening sockets, by address.
+#[derive(Clone, Default)]
+pub struct Listeners {
+    bound: Arc<Mutex<HashMap<SocketAddr, Arc<TcpListener>>>>,
+}
+
+impl std::fmt::Debug for Listeners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Listeners")
+    }
+}
+
+impl Listeners {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The listener on `address`, bound now if it is not already.
+    pub fn listen(&self, address: SocketAddr) -> Result<Arc<TcpListener>, BuildError> {
+        let mut bound = self
+            .bound
+            .lock()
+            .map_err(|_| BuildError::Io("listener table poisoned".into()))?;
+        if let Some(listener) = bound.get(&address) {
+            return Ok(listener.clone());
+        }
+        let listener = bind(address).map_err(|error| BuildError::Listen {
+            address: address.to_string(),
+            reason: error.to_string(),
+        })?;
+        let listener = Arc::new(listener);
+        bound.insert(address, listener.clone());
+        Ok(listener)
+    }
+
+    /// Closes every listener whose address is not in `keep`.
+    pub fn retain(&self, keep: &[SocketAddr]) {
+        if let Ok(mut bound) = self.bound.lock() {
+            bound.retain(|address, _| keep.contains(address));
+        }
+    }
+
+    /// Addresses currently bound.
+    pub fn addresses(&self) -> Vec<SocketAddr> {
+        self.bound
+            .lock()
+            .map(|bound| bound.keys().copied().collect())
+            .unwrap_or_default()
+    }
+}
+
+fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // Lets a restarted gateway bind while old connections sit in TIME_WAIT; it does not allow
+    // two live listeners on one port.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(1024)
+}

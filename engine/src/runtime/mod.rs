@@ -1,0 +1,3 @@
+//! Running a configuration: listeners, generations of bindings, lifecycle.
+
+pub mod listeners;

@@ -1,0 +1,3 @@
+//! Telemetry: events for operators; diagnostics go through `tracing`.
+
+pub mod events;

@@ -1,0 +1,1 @@
+//! The prometheus exporter: options model and metrics endpoint

@@ -1,0 +1,1 @@
+//! The stdout exporter: engine events, one line each, in Zilla's format

@@ -1,0 +1,1 @@
+//! The jwt guard: verifies JSON Web Tokens against a JWK set

@@ -1,0 +1,1 @@
+//! The memory store: in-process state for bindings that name a store
