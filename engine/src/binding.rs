@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::config::error::Problem;
-use crate::config::model::{BindingConfig, Kind};
+use crate::config::model::{BindingConfig, Kind, NamespaceConfig};
 use crate::frame::{Begin, BindingId};
 use crate::guard::Guard;
 use crate::runtime::listeners::Listeners;
@@ -68,6 +68,8 @@ pub enum BuildError {
 pub struct CheckContext<'a> {
     pub name: &'a str,
     pub config: &'a BindingConfig,
+    /// The namespace the binding is declared in, to check names its options refer to.
+    pub namespace: &'a NamespaceConfig,
     /// Directory of the config file, against which relative paths resolve.
     pub config_dir: &'a Path,
 }
@@ -159,6 +161,13 @@ pub trait BindingFactory: Send + Sync {
     /// Checks that need the typed options (beyond the schema): returns every problem found,
     /// with pointers relative to the binding.
     fn check(&self, context: &CheckContext<'_>) -> Vec<Problem> {
+        let _ = context;
+        Vec::new()
+    }
+
+    /// The `(host, port)` pairs the binding would listen on, so that validation can report two
+    /// bindings on one port without opening anything.
+    fn listens(&self, context: &CheckContext<'_>) -> Vec<(String, u16)> {
         let _ = context;
         Vec::new()
     }
