@@ -1,0 +1,148 @@
+//! Runs the gateway binary as a child process with a generated config.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use tokio::process::{Child, Command};
+
+pub struct Gateway {
+    child: Child,
+    address: SocketAddr,
+    _dir: TempDir,
+}
+
+impl Gateway {
+    /// Starts `tcp server → echo` on a free port and waits for the ready file.
+    pub async fn start_echo(binary: &Path) -> anyhow::Result<Self> {
+        let dir = TempDir::new()?;
+        let port = free_port()?;
+        let config = dir.path.join("zilla.yaml");
+        std::fs::write(&config, echo_config(port))?;
+        let child = spawn(binary, &config, &dir.path.join("engine"))?;
+        wait_ready(&dir.path.join("engine/ready"), Duration::from_secs(10)).await?;
+        Ok(Self {
+            child,
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            _dir: dir,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Resident memory of the gateway process, from /proc.
+    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+        let pid = self.child.id().context("gateway exited")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmRSS in /proc status")
+    }
+
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        terminate(&mut self.child).await
+    }
+}
+
+/// Times `starts` cold starts of the gateway until its ready file appears.
+pub async fn time_startups(binary: &Path, starts: usize) -> anyhow::Result<Vec<Duration>> {
+    let mut samples = Vec::with_capacity(starts);
+    for _ in 0..starts {
+        let dir = TempDir::new()?;
+        let config = dir.path.join("zilla.yaml");
+        std::fs::write(&config, echo_config(free_port()?))?;
+        let began = Instant::now();
+        let mut child = spawn(binary, &config, &dir.path.join("engine"))?;
+        wait_ready(&dir.path.join("engine/ready"), Duration::from_secs(10)).await?;
+        samples.push(began.elapsed());
+        terminate(&mut child).await?;
+    }
+    Ok(samples)
+}
+
+fn echo_config(port: u16) -> String {
+    format!(
+        "name: bench\nbindings:\n  tcp_server:\n    type: tcp\n    kind: server\n    options:\n      host: 127.0.0.1\n      port: {port}\n    exit: echo_server\n  echo_server:\n    type: echo\n    kind: server\n"
+    )
+}
+
+fn spawn(binary: &Path, config: &Path, engine: &Path) -> anyhow::Result<Child> {
+    Command::new(binary)
+        .arg("start")
+        .arg("-c")
+        .arg(config)
+        .arg("-P")
+        .arg(format!("zilla.engine.directory={}", engine.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start {}", binary.display()))
+}
+
+async fn wait_ready(ready: &Path, limit: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    while !ready.exists() {
+        if Instant::now() > deadline {
+            bail!("no ready file at {} after {limit:?}", ready.display());
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    Ok(())
+}
+
+async fn terminate(child: &mut Child) -> anyhow::Result<()> {
+    if let Some(pid) = child.id() {
+        // kill(1) keeps this crate free of unsafe signal calls.
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status();
+    }
+    match tokio::time::timeout(Duration::from_secs(10), child.wait()).await {
+        Ok(status) => {
+            status?;
+            Ok(())
+        }
+        Err(_) => {
+            child.kill().await?;
+            bail!("gateway did not stop within 10 s of SIGTERM")
+        }
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A temporary directory removed on drop.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new() -> anyhow::Result<Self> {
+        let unique = format!("zilla-bench-{}-{}", std::process::id(), next_suffix());
+        let path = std::env::temp_dir().join(unique);
+        std::fs::create_dir_all(&path)?;
+        Ok(Self { path })
+    }
+}
+
+fn next_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    COUNTER.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
