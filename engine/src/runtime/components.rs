@@ -40,7 +40,12 @@ impl Components {
             let qualified = |name: &str| format!("{}:{name}", namespace.name);
             for (name, store) in &namespace.stores {
                 let id = qualified(name);
-                let factory = find("store", &id, &store.type_, registry.stores.get(&*store.type_))?;
+                let factory = find(
+                    "store",
+                    &id,
+                    &store.type_,
+                    registry.stores.get(&*store.type_),
+                )?;
                 let built = factory
                     .build(context(&id, store.options.as_ref()))
                     .map_err(failed("store", &id))?;
@@ -48,7 +53,12 @@ impl Components {
             }
             for (name, vault) in &namespace.vaults {
                 let id = qualified(name);
-                let factory = find("vault", &id, &vault.type_, registry.vaults.get(&*vault.type_))?;
+                let factory = find(
+                    "vault",
+                    &id,
+                    &vault.type_,
+                    registry.vaults.get(&*vault.type_),
+                )?;
                 let built = factory
                     .build(context(&id, vault.options.as_ref()))
                     .map_err(failed("vault", &id))?;
@@ -58,7 +68,12 @@ impl Components {
         for namespace in &config.namespaces {
             for (name, guard) in &namespace.guards {
                 let id = format!("{}:{name}", namespace.name);
-                let factory = find("guard", &id, &guard.type_, registry.guards.get(&*guard.type_))?;
+                let factory = find(
+                    "guard",
+                    &id,
+                    &guard.type_,
+                    registry.guards.get(&*guard.type_),
+                )?;
                 let built = factory
                     .build(context(&id, guard.options.as_ref()))
                     .map_err(failed("guard", &id))?;

@@ -147,7 +147,9 @@ impl Engine {
         };
         generation.stop().await;
         let connections = self.shared.listeners.connections().clone();
-        let drained = tokio::time::timeout(drain, connections.idle()).await.is_ok();
+        let drained = tokio::time::timeout(drain, connections.idle())
+            .await
+            .is_ok();
         self.shared.listeners.retain(&[]);
         let message = if drained {
             "stopped".to_owned()

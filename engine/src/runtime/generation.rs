@@ -165,7 +165,9 @@ fn build_one(
     let mut exits = BTreeMap::new();
     for written in exits_of(config) {
         let exit = qualify(binding.namespace, written);
-        let target = built.get(&exit).ok_or_else(|| unresolved("exit", written))?;
+        let target = built
+            .get(&exit)
+            .ok_or_else(|| unresolved("exit", written))?;
         exits.insert(
             written.to_owned(),
             Exit {

@@ -14,3 +14,6 @@ pub mod ready;
 pub use engine::{Engine, EngineOptions};
 pub use error::RuntimeError;
 pub use generation::{Generation, Shared};
+
+#[cfg(test)]
+mod tests;
