@@ -35,6 +35,15 @@ pub struct Engine {
     source: Arc<str>,
 }
 
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("directory", &self.ready.directory())
+            .field("running", &self.generation.is_some())
+            .finish()
+    }
+}
+
 impl Engine {
     /// Prepares the engine directory (created, stale ready file removed) before anything
     /// else happens.

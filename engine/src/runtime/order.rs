@@ -92,8 +92,7 @@ mod tests {
             ("a:y", &["a:z"]),
             ("a:z", &["a:x"]),
         ]))
-        .err()
-        .expect("cycle");
+        .expect_err("cycle");
         assert_eq!(
             error.to_string(),
             "bindings form a cycle through their exits: a:x -> a:y -> a:z -> a:x"

@@ -110,8 +110,7 @@ async fn a_failed_build_names_the_binding_and_leaves_nothing_running() {
     let error = engine
         .start(&config, &registry(&journal))
         .await
-        .err()
-        .expect("fails");
+        .expect_err("fails");
     assert_eq!(
         error.to_string(),
         "binding example:b_broken: broken on purpose"
@@ -135,8 +134,7 @@ async fn a_port_in_use_fails_startup_naming_binding_and_address() {
     let error = engine
         .start(&config, &registry(&journal))
         .await
-        .err()
-        .expect("fails")
+        .expect_err("fails")
         .to_string();
     assert!(
         error.starts_with("binding example:tcp: cannot listen on 127.0.0.1:"),
@@ -165,8 +163,7 @@ async fn a_failed_start_stops_the_bindings_already_started() {
     let error = engine
         .start(&config, &registry(&journal))
         .await
-        .err()
-        .expect("fails");
+        .expect_err("fails");
     assert_eq!(
         error.to_string(),
         "binding example:unstartable: start failed: cannot start on purpose"
@@ -252,8 +249,7 @@ fn an_unwritable_engine_directory_is_a_clear_error() {
         directory: dir.join("engine"),
         limits: Limits::default(),
     })
-    .err()
-    .expect("fails")
+    .expect_err("fails")
     .to_string();
     assert!(error.starts_with("engine directory "), "{error}");
     assert!(error.contains("cannot create it"), "{error}");
