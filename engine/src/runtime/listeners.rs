@@ -8,11 +8,15 @@ use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 
 use crate::binding::BuildError;
+use crate::runtime::connections::Connections;
 
 /// The engine's listening sockets, by address.
 #[derive(Clone, Default)]
 pub struct Listeners {
     bound: Arc<Mutex<HashMap<SocketAddr, Arc<TcpListener>>>>,
+    /// Connections accepted on any listener (and upstream ones bindings register), shared
+    /// by every generation so that a stop can wait for them and a cap holds across reloads.
+    connections: Connections,
 }
 
 impl std::fmt::Debug for Listeners {
@@ -49,6 +53,11 @@ impl Listeners {
         if let Ok(mut bound) = self.bound.lock() {
             bound.retain(|address, _| keep.contains(address));
         }
+    }
+
+    /// The engine-wide connection tracker that bindings register open connections with.
+    pub fn connections(&self) -> &Connections {
+        &self.connections
     }
 
     /// Addresses currently bound.

@@ -1,3 +1,19 @@
 //! Running a configuration: listeners, generations of bindings, lifecycle.
 
+pub mod components;
+pub mod connections;
+pub mod engine;
+pub mod error;
+pub mod generation;
+pub mod limits;
 pub mod listeners;
+pub mod names;
+pub mod order;
+pub mod ready;
+
+pub use engine::{Engine, EngineOptions};
+pub use error::RuntimeError;
+pub use generation::{Generation, Shared};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,136 @@
+//! `zilla start`: loads the config, runs it until SIGTERM or SIGINT, then stops cleanly.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use zilla_engine::binding::Limits;
+use zilla_engine::config::{load_file, LoadOptions};
+use zilla_engine::registry::Registry;
+use zilla_engine::runtime::limits::raise_open_files_limit;
+use zilla_engine::runtime::{Engine, EngineOptions};
+
+use super::{print_config_errors, print_warnings};
+use crate::settings::EngineSettings;
+
+/// What `start` prints besides the settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Output {
+    /// Print the config as written (before `${{ env }}` substitution).
+    pub verbose: bool,
+    /// Print every error with its full chain of causes.
+    pub exception_traces: bool,
+}
+
+pub fn run(settings: &EngineSettings, registry: &Registry, output: Output) -> ExitCode {
+    let result =
+        runtime(settings).and_then(|runtime| runtime.block_on(serve(settings, registry, output)));
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            if output.exception_traces {
+                eprintln!("{error:?}");
+            } else {
+                eprintln!("{error}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime(settings: &EngineSettings) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = settings.workers {
+        builder.worker_threads(workers);
+    }
+    builder
+        .enable_all()
+        .thread_name("zilla-worker")
+        .build()
+        .context("cannot start the worker threads")
+}
+
+async fn serve(
+    settings: &EngineSettings,
+    registry: &Registry,
+    output: Output,
+) -> anyhow::Result<ExitCode> {
+    // Listening for signals first: a stop requested during startup is honoured once started.
+    let mut stop = Stop::listen()?;
+
+    let mut limits = Limits {
+        drain: settings.drain,
+        ..Limits::default()
+    };
+    if let Some(max_connections) = settings.max_connections {
+        limits.max_connections = max_connections;
+    }
+    let mut engine = Engine::new(EngineOptions {
+        directory: settings.directory.clone(),
+        limits,
+    })?;
+    match raise_open_files_limit() {
+        Ok(limit) => tracing::info!("open file limit: {limit}"),
+        Err(error) => tracing::warn!("cannot raise the open file limit: {error}"),
+    }
+
+    let options = LoadOptions {
+        registry,
+        env: &crate::process_env,
+        check_files: true,
+    };
+    let loaded = match load_file(&settings.config, &options) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            print_config_errors(&errors);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    print_warnings(&loaded.warnings);
+    if output.verbose {
+        print!("{}", loaded.written);
+        if !loaded.written.ends_with('\n') {
+            println!();
+        }
+    }
+
+    engine.start(&loaded, registry).await?;
+    println!("started");
+
+    stop.requested().await;
+    engine.stop(settings.drain).await;
+    println!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGTERM or SIGINT.
+struct Stop {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn listen() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn requested(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => tracing::info!("SIGTERM: stopping"),
+            _ = self.interrupt.recv() => tracing::info!("SIGINT: stopping"),
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,247 @@
+//! Engine settings resolved as Zilla's launcher resolves them: defaults, then a properties
+//! file (`.zilla/zilla.properties` beside the binary, or `-p FILE`), then `-P name=value`,
+//! then the dedicated flags (`-c`, `-w`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::properties::Properties;
+
+pub const CONFIG_URL: &str = "zilla.engine.config.url";
+pub const DIRECTORY: &str = "zilla.engine.directory";
+pub const WORKERS: &str = "zilla.engine.workers";
+pub const VERBOSE: &str = "zilla.engine.verbose";
+pub const DRAIN_TIMEOUT: &str = "zilla.engine.drain.timeout";
+pub const MAX_CONNECTIONS: &str = "zilla.engine.max.connections";
+
+/// Property names this gateway understands; others are accepted with a warning.
+pub const KNOWN: &[&str] = &[
+    CONFIG_URL,
+    DIRECTORY,
+    WORKERS,
+    VERBOSE,
+    DRAIN_TIMEOUT,
+    MAX_CONNECTIONS,
+];
+
+const DEFAULT_CONFIG: &str = "zilla.yaml";
+const DEFAULT_DIRECTORY: &str = ".zilla/engine";
+const DEFAULT_DRAIN: Duration = Duration::from_secs(5);
+const PROPERTIES_BESIDE_BINARY: &str = ".zilla/zilla.properties";
+
+/// What the command line asked for, before resolution.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub properties_file: Option<PathBuf>,
+    pub properties: Vec<String>,
+    pub config: Option<String>,
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineSettings {
+    pub config: PathBuf,
+    pub directory: PathBuf,
+    pub workers: Option<usize>,
+    pub drain: Duration,
+    pub max_connections: Option<usize>,
+    pub verbose: bool,
+}
+
+/// The settings, plus a warning for each `-P` name this gateway does not know.
+pub fn resolve(overrides: &Overrides) -> anyhow::Result<(EngineSettings, Vec<String>)> {
+    let mut properties = Properties::default();
+    match &overrides.properties_file {
+        Some(path) => properties.merge(read_properties(path)?),
+        None => {
+            if let Some(path) = properties_beside_binary().filter(|path| path.is_file()) {
+                properties.merge(read_properties(&path)?);
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    for assignment in &overrides.properties {
+        let (name, value) = Properties::parse_assignment(assignment);
+        if !KNOWN.contains(&name.as_str()) {
+            warnings.push(format!("warning: unknown property {name} (ignored)"));
+        }
+        properties.set(name, value);
+    }
+    if let Some(config) = &overrides.config {
+        properties.set(CONFIG_URL, config.clone());
+    }
+    if let Some(workers) = overrides.workers {
+        properties.set(WORKERS, workers.to_string());
+    }
+    Ok((from_properties(&properties)?, warnings))
+}
+
+fn from_properties(properties: &Properties) -> anyhow::Result<EngineSettings> {
+    let config = match properties.get(CONFIG_URL) {
+        Some(url) => config_path(url)?,
+        None => PathBuf::from(DEFAULT_CONFIG),
+    };
+    let directory = PathBuf::from(properties.get(DIRECTORY).unwrap_or(DEFAULT_DIRECTORY));
+    let workers = match properties.get(WORKERS) {
+        None => None,
+        Some(value) => match value.trim().parse::<i64>() {
+            // Zilla treats a negative count as "not set": one worker per core.
+            Ok(count) if count < 0 => None,
+            Ok(count) if count > 0 => Some(usize::try_from(count).unwrap_or(usize::MAX)),
+            _ => bail!("{WORKERS}: expected a positive number of workers, got {value:?}"),
+        },
+    };
+    let drain = match properties.get(DRAIN_TIMEOUT) {
+        None => DEFAULT_DRAIN,
+        Some(value) => value
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+            .with_context(|| format!("{DRAIN_TIMEOUT}: expected seconds, got {value:?}"))?,
+    };
+    let max_connections = match properties.get(MAX_CONNECTIONS) {
+        None => None,
+        Some(value) => Some(value.trim().parse::<usize>().with_context(|| {
+            format!("{MAX_CONNECTIONS}: expected a number of connections, got {value:?}")
+        })?),
+    };
+    let verbose = properties.get(VERBOSE).is_some_and(|value| value == "true");
+    Ok(EngineSettings {
+        config,
+        directory,
+        workers,
+        drain,
+        max_connections,
+        verbose,
+    })
+}
+
+/// `zilla.engine.config.url` as a local path: a `file:` URL or a plain path.
+pub fn config_path(url: &str) -> anyhow::Result<PathBuf> {
+    let Some((scheme, rest)) = url.split_once(':').filter(|(scheme, _)| is_scheme(scheme)) else {
+        return Ok(PathBuf::from(url));
+    };
+    if !scheme.eq_ignore_ascii_case("file") {
+        bail!("{CONFIG_URL}: only file: URLs and paths are supported, got {url}");
+    }
+    let path = match rest.strip_prefix("//") {
+        // `file:///etc/zilla.yaml` or `file://localhost/etc/zilla.yaml`
+        Some(authority_and_path) => match authority_and_path.find('/') {
+            Some(slash) => {
+                let (authority, path) = authority_and_path.split_at(slash);
+                if !authority.is_empty() && authority != "localhost" {
+                    bail!("{CONFIG_URL}: a file: URL on another host is not supported: {url}");
+                }
+                path
+            }
+            None => bail!("{CONFIG_URL}: a file: URL without a path: {url}"),
+        },
+        None => rest,
+    };
+    Ok(PathBuf::from(percent_decode(path)))
+}
+
+/// A scheme has at least two characters, so that `C:` style drive letters stay paths.
+fn is_scheme(candidate: &str) -> bool {
+    candidate.len() > 1
+        && candidate.starts_with(|c: char| c.is_ascii_alphabetic())
+        && candidate
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = bytes
+            .get(index + 1..index + 3)
+            .filter(|_| bytes[index] == b'%')
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+fn properties_beside_binary() -> Option<PathBuf> {
+    let binary = std::env::current_exe().ok()?;
+    Some(binary.parent()?.join(PROPERTIES_BESIDE_BINARY))
+}
+
+fn read_properties(path: &Path) -> anyhow::Result<Properties> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read properties {}", path.display()))?;
+    Ok(Properties::parse(&text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_urls_become_paths() {
+        let path = |url: &str| config_path(url).expect(url);
+        assert_eq!(
+            path("file:/etc/zilla/zilla.yaml"),
+            PathBuf::from("/etc/zilla/zilla.yaml")
+        );
+        assert_eq!(
+            path("file:///etc/zilla/zilla.yaml"),
+            PathBuf::from("/etc/zilla/zilla.yaml")
+        );
+        assert_eq!(
+            path("file://localhost/a%20b.yaml"),
+            PathBuf::from("/a b.yaml")
+        );
+        assert_eq!(path("conf/zilla.yaml"), PathBuf::from("conf/zilla.yaml"));
+        assert_eq!(path("file:zilla.yaml"), PathBuf::from("zilla.yaml"));
+        assert!(config_path("http://example.com/zilla.yaml").is_err());
+    }
+
+    #[test]
+    fn flags_override_properties_and_unknown_names_warn() {
+        let overrides = Overrides {
+            properties: vec![
+                format!("{DIRECTORY}=/tmp/engine"),
+                format!("{CONFIG_URL}=file:/from/property.yaml"),
+                format!("{DRAIN_TIMEOUT}=0.5"),
+                "zilla.engine.nonesuch=1".to_owned(),
+            ],
+            config: Some("from/flag.yaml".to_owned()),
+            workers: Some(3),
+            ..Overrides::default()
+        };
+        let (settings, warnings) = resolve(&overrides).expect("settings");
+        assert_eq!(settings.config, PathBuf::from("from/flag.yaml"));
+        assert_eq!(settings.directory, PathBuf::from("/tmp/engine"));
+        assert_eq!(settings.workers, Some(3));
+        assert_eq!(settings.drain, Duration::from_millis(500));
+        assert_eq!(
+            warnings,
+            vec!["warning: unknown property zilla.engine.nonesuch (ignored)".to_owned()]
+        );
+    }
+
+    #[test]
+    fn zero_workers_is_refused() {
+        let overrides = Overrides {
+            properties: vec![format!("{WORKERS}=0")],
+            ..Overrides::default()
+        };
+        assert!(resolve(&overrides).is_err());
+    }
+}
