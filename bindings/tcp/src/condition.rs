@@ -14,12 +14,17 @@ use crate::ports::{PortError, PortSpec};
 pub struct TcpConditionConfig {
     /// Host name pattern; `*` matches any run of characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Authority")]
+    #[schemars(title = "Authority", with = "String")]
     pub authority: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "CIDR Mask", regex(pattern = r"^[0-9a-fA-F:.]+/(\d{1,3})$"))]
+    #[schemars(
+        title = "CIDR Mask",
+        with = "String",
+        regex(pattern = r"^[0-9a-fA-F:.]+/(\d{1,3})$")
+    )]
     pub cidr: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "PortSpec")]
     pub port: Option<PortSpec>,
 }
 

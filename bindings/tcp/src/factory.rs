@@ -114,3 +114,29 @@ impl BindingFactory for TcpBindingFactory {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn schema_has_zillas_port_shape_and_refuses_unknown_fields() {
+        let schema = TcpBindingFactory::new().schema(Kind::Server);
+        let options = schema.options.unwrap_or_default();
+        assert_eq!(options["additionalProperties"], json!(false), "{options}");
+        assert_eq!(
+            options["properties"]["port"]["oneOf"][1]["pattern"],
+            json!("^\\d+(-\\d+)?$"),
+            "{options}"
+        );
+        let condition = schema.condition.unwrap_or_default();
+        assert_eq!(
+            condition["properties"]["cidr"]["pattern"],
+            json!("^[0-9a-fA-F:.]+/(\\d{1,3})$")
+        );
+        assert_eq!(condition["additionalProperties"], json!(false));
+        assert_eq!(options["properties"]["host"]["type"], json!("string"));
+        assert!(schema.exit && !TcpBindingFactory::new().schema(Kind::Client).exit);
+    }
+}

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ports::PortSpec;
 
-/// Zilla's `tcp` options. `backlog`, `nodelay` and `keepalive` exist in Zilla's options model
+/// Zilla's `tcp` options (absent fields are omitted, never `null`). `backlog`, `nodelay` and `keepalive` exist in Zilla's options model
 /// (with these defaults) though its published schema only lists `host` and `port`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -13,18 +13,22 @@ use crate::ports::PortSpec;
 pub struct TcpOptions {
     /// Address to listen on (server) or connect to (client).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Host")]
+    #[schemars(title = "Host", with = "String")]
     pub host: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "PortSpec")]
     pub port: Option<PortSpec>,
     /// Pending connections the kernel queues before they are accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32")]
     pub backlog: Option<u32>,
     /// Disables Nagle's algorithm (on unless set to false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub nodelay: Option<bool>,
     /// Enables TCP keep-alive probes (off unless set to true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
     pub keepalive: Option<bool>,
 }
 

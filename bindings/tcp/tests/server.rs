@@ -138,7 +138,7 @@ async fn a_client_that_does_not_read_stops_the_gateway_reading() {
 #[tokio::test]
 async fn routes_by_local_port() {
     let (first, second) = (free_port(), free_port());
-    let greeting = exit(Greeter::new("first", "first\n"));
+    let greeting = exit(Greeter::binding("first", "first\n"));
     let (_server, _) = server(
         json!({"host": "127.0.0.1", "port": [first, second]}),
         json!([{"when": [{"port": first}], "exit": "first"}]),
@@ -161,8 +161,8 @@ async fn routes_by_peer_cidr() {
             {"when": [{"cidr": "127.0.0.0/8"}], "exit": "loopback"}
         ]),
         vec![
-            ("private", exit(Greeter::new("private", "private\n"))),
-            ("loopback", exit(Greeter::new("loopback", "loopback\n"))),
+            ("private", exit(Greeter::binding("private", "private\n"))),
+            ("loopback", exit(Greeter::binding("loopback", "loopback\n"))),
         ],
         Limits::default(),
     )

@@ -17,7 +17,7 @@ pub const DEFAULT_PATH: &str = "/metrics";
 #[serde(deny_unknown_fields)]
 pub struct PrometheusOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
+    #[schemars(with = "Vec<PrometheusEndpoint>", length(min = 1))]
     pub endpoints: Option<Vec<PrometheusEndpoint>>,
 }
 
@@ -29,7 +29,7 @@ pub struct PrometheusEndpoint {
     #[schemars(title = "Port")]
     pub port: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(title = "Path")]
+    #[schemars(title = "Path", with = "String")]
     pub path: Option<String>,
 }
 

@@ -72,7 +72,7 @@ pub struct Greeter {
 }
 
 impl Greeter {
-    pub fn new(name: &str, greeting: &'static str) -> Arc<dyn Binding> {
+    pub fn binding(name: &str, greeting: &'static str) -> Arc<dyn Binding> {
         Arc::new(Self {
             id: BindingId::from(format!("test:{name}")),
             greeting,
