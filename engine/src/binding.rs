@@ -37,6 +37,10 @@ pub trait Binding: Send + Sync {
     /// Stops accepting new work; streams already open carry on until they close or the drain
     /// deadline passes.
     async fn stop(&self) {}
+
+    /// Resolves once every connection or stream the binding drives on its own has closed, so
+    /// that a stopping runtime can wait for them (within its drain deadline) after `stop`.
+    async fn idle(&self) {}
 }
 
 /// The route target a binding resolved at build time.

@@ -10,6 +10,9 @@ use tokio::net::TcpListener;
 use crate::binding::BuildError;
 use crate::runtime::connections::Connections;
 
+/// Accept queue length when a binding asks for none.
+pub const DEFAULT_BACKLOG: u32 = 1024;
+
 /// The engine's listening sockets, by address.
 #[derive(Clone, Default)]
 pub struct Listeners {
@@ -32,6 +35,16 @@ impl Listeners {
 
     /// The listener on `address`, bound now if it is not already.
     pub fn listen(&self, address: SocketAddr) -> Result<Arc<TcpListener>, BuildError> {
+        self.listen_with_backlog(address, DEFAULT_BACKLOG)
+    }
+
+    /// As [`Listeners::listen`], with the accept queue length to use if the socket is bound
+    /// now (a listener kept from an earlier generation keeps its queue).
+    pub fn listen_with_backlog(
+        &self,
+        address: SocketAddr,
+        backlog: u32,
+    ) -> Result<Arc<TcpListener>, BuildError> {
         let mut bound = self
             .bound
             .lock()
@@ -39,7 +52,7 @@ impl Listeners {
         if let Some(listener) = bound.get(&address) {
             return Ok(listener.clone());
         }
-        let listener = bind(address).map_err(|error| BuildError::Listen {
+        let listener = bind(address, backlog).map_err(|error| BuildError::Listen {
             address: address.to_string(),
             reason: error.to_string(),
         })?;
@@ -69,7 +82,7 @@ impl Listeners {
     }
 }
 
-fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+fn bind(address: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
     let socket = match address {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
         SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
@@ -78,5 +91,5 @@ fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
     // two live listeners on one port.
     socket.set_reuseaddr(true)?;
     socket.bind(address)?;
-    socket.listen(1024)
+    socket.listen(backlog)
 }

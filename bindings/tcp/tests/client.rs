@@ -1,0 +1,159 @@
+//! The tcp client against a local test server.
+
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::json;
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use zilla_binding_tcp::{TcpBeginEx, TcpBindingFactory, TcpConnectEx};
+use zilla_engine::binding::Limits;
+use zilla_engine::frame::{Begin, BindingId, Control, Data, Extension, Frame};
+use zilla_engine::stream::{stream, StreamEnd};
+
+fn begin(extension: Extension) -> Begin {
+    Begin {
+        origin: BindingId::from("test:origin"),
+        routed: BindingId::from("test:tcp"),
+        authorization: None,
+        affinity: 0,
+        extension,
+    }
+}
+
+fn open_client(
+    options: serde_json::Value,
+    routes: serde_json::Value,
+    extension: Extension,
+) -> StreamEnd {
+    let config =
+        config(json!({"type": "tcp", "kind": "client", "options": options, "routes": routes}));
+    let factory = TcpBindingFactory::new().with_connect_timeout(Duration::from_secs(2));
+    let client = build(&factory, "tcp", &config, Vec::new(), Limits::default());
+    let (opener, target) = stream();
+    client.open(begin(extension), target);
+    opener
+}
+
+async fn expect_reset(opener: &mut StreamEnd) {
+    let control = tokio::time::timeout(Duration::from_secs(5), opener.tx.control())
+        .await
+        .unwrap_or_else(|_| panic!("no answer"));
+    assert!(
+        matches!(control, Some(Control::Reset(_)) | None),
+        "{control:?}"
+    );
+}
+
+#[tokio::test]
+async fn connects_and_relays_both_ways() {
+    let upstream = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = upstream
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut opener = open_client(
+        json!({"host": "127.0.0.1", "port": port}),
+        json!([]),
+        Extension::none(),
+    );
+
+    let (mut accepted, _) = upstream.accept().await.unwrap_or_else(|e| panic!("{e}"));
+    match opener.rx.recv().await {
+        Some(Frame::Begin(reply)) => {
+            let addresses = reply.extension.get::<TcpBeginEx>().copied();
+            assert_eq!(addresses.map(|a| a.remote.port()), Some(port));
+        }
+        other => panic!("expected reply Begin, got {other:?}"),
+    }
+    opener.rx.open_window(1024, 0);
+
+    opener.tx.ready(4).await.unwrap_or_else(|_| panic!("reset"));
+    opener
+        .tx
+        .data(Data::message(Bytes::from_static(b"ping")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut received = [0u8; 4];
+    accepted
+        .read_exact(&mut received)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&received, b"ping");
+
+    accepted
+        .write_all(b"pong")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    accepted.shutdown().await.unwrap_or_else(|e| panic!("{e}"));
+    match opener.rx.recv().await {
+        Some(Frame::Data(data)) => assert_eq!(&data.payload[..], b"pong"),
+        other => panic!("expected Data, got {other:?}"),
+    }
+    assert!(matches!(opener.rx.recv().await, Some(Frame::End(_))));
+}
+
+#[tokio::test]
+async fn destination_from_the_begin_extension() {
+    let upstream = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = upstream
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let connect = Extension::new(TcpConnectEx {
+        host: "localhost".into(),
+        port,
+    });
+    let mut opener = open_client(
+        json!({}),
+        json!([{"when": [{"cidr": "127.0.0.0/8"}]}]),
+        connect,
+    );
+    let accepted = tokio::time::timeout(Duration::from_secs(5), upstream.accept()).await;
+    assert!(matches!(accepted, Ok(Ok(_))));
+    assert!(matches!(opener.rx.recv().await, Some(Frame::Begin(_))));
+}
+
+#[tokio::test]
+async fn refused_with_reset_when_the_port_is_closed() {
+    let port = free_port();
+    let mut opener = open_client(
+        json!({"host": "127.0.0.1", "port": port}),
+        json!([]),
+        Extension::none(),
+    );
+    expect_reset(&mut opener).await;
+}
+
+#[tokio::test]
+async fn refused_when_no_route_allows_the_destination() {
+    let upstream = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = upstream
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let connect = Extension::new(TcpConnectEx {
+        host: "127.0.0.1".into(),
+        port,
+    });
+    let mut opener = open_client(
+        json!({}),
+        json!([{"when": [{"cidr": "10.0.0.0/8"}]}]),
+        connect,
+    );
+    expect_reset(&mut opener).await;
+}
+
+#[tokio::test]
+async fn refused_without_a_destination() {
+    let mut opener = open_client(json!({}), json!([]), Extension::none());
+    expect_reset(&mut opener).await;
+}
