@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use zilla_engine::binding::{Binding, BuildContext, BuildError};
 use zilla_engine::frame::{Begin, BindingId, Extension};
 use zilla_engine::route::{Captures, Routes};
+use zilla_engine::runtime::connections::Connections;
 use zilla_engine::runtime::listeners::DEFAULT_BACKLOG;
 use zilla_engine::stream::{stream, StreamEnd};
 
@@ -39,8 +40,10 @@ struct Shared {
     id: BindingId,
     routes: Routes<TcpCondition, IgnoredAny>,
     settings: SocketSettings,
+    /// This binding's connections, so a stopping or replaced binding can wait for its own.
     tracker: ConnectionTracker,
-    max_connections: usize,
+    /// Every connection in the engine, where the connection cap is enforced.
+    connections: Connections,
     window: u32,
 }
 
@@ -58,7 +61,7 @@ impl TcpServer {
             routes,
             settings: options.socket_settings(),
             tracker: ConnectionTracker::new(),
-            max_connections: context.limits.max_connections,
+            connections: context.listeners.connections().clone(),
             window: context.limits.stream_window,
         };
         Ok(Self {
@@ -148,8 +151,11 @@ async fn accept_loop(
 
 impl Shared {
     fn connected(&self, socket: TcpStream, remote: SocketAddr) {
-        let Some(slot) = self.tracker.try_acquire(self.max_connections) else {
+        let Some(admitted) = self.connections.try_open() else {
             tracing::debug!(binding = %self.id, %remote, "connection limit reached; closing");
+            return;
+        };
+        let Some(slot) = self.tracker.try_acquire(usize::MAX) else {
             return;
         };
         let Ok(local) = socket.local_addr() else {
@@ -179,7 +185,7 @@ impl Shared {
         exit.binding.open(begin, target);
         tokio::spawn(async move {
             pump(socket, opener.tx, opener.rx).await;
-            drop(slot);
+            drop((slot, admitted));
         });
     }
 }

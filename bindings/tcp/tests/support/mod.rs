@@ -48,6 +48,8 @@ pub fn context<'a>(
     exits: Vec<(&str, Exit)>,
     limits: Limits,
 ) -> BuildContext<'a> {
+    let listeners = Listeners::new();
+    listeners.connections().set_limit(limits.max_connections);
     BuildContext {
         id: BindingId::from(format!("test:{name}")),
         config,
@@ -58,7 +60,7 @@ pub fn context<'a>(
             .collect::<BTreeMap<_, _>>(),
         guards: BTreeMap::new(),
         vault: None,
-        listeners: Listeners::new(),
+        listeners,
         events: Events::new(),
         limits,
     }
