@@ -214,3 +214,18 @@ fn a_server_without_options_is_reported() {
     }));
     assert_eq!(check(&config), vec!["/options".to_string()]);
 }
+
+#[test]
+fn schemas_are_self_contained_and_never_take_null() {
+    for kind in [Kind::Server, Kind::Client, Kind::Proxy] {
+        let schema = TlsBindingFactory.schema(kind);
+        for part in [schema.options, schema.condition, schema.with]
+            .into_iter()
+            .flatten()
+        {
+            let text = part.to_string();
+            assert!(!text.contains("$ref"), "{text}");
+            assert!(!text.contains("\"null\""), "{text}");
+        }
+    }
+}

@@ -237,3 +237,13 @@ fn keys_urls_are_http_https_or_a_readable_file() {
         .all(|problem| problem.pointer == "/options/keys"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_schema_is_self_contained_and_never_takes_null() {
+    let schema = JwtGuardFactory
+        .options_schema()
+        .expect("schema")
+        .to_string();
+    assert!(!schema.contains("$ref"), "{schema}");
+    assert!(!schema.contains("\"null\""), "{schema}");
+}
