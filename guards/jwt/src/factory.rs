@@ -1,0 +1,123 @@
+//! The factory registered for `type: jwt` guards.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+use zilla_engine::binding::{parse_options, schema_of, BuildError};
+use zilla_engine::config::error::Problem;
+use zilla_engine::guard::Guard;
+use zilla_engine::registry::{ComponentContext, ComponentFactory, GuardFactory};
+
+use crate::jwk::Jwk;
+use crate::keys_url::{keys_location, KeysLocation};
+use crate::options::{JwtKeys, JwtOptions};
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct JwtGuardFactory;
+
+impl ComponentFactory for JwtGuardFactory {
+    fn type_name(&self) -> &'static str {
+        "jwt"
+    }
+
+    fn options_schema(&self) -> Option<Value> {
+        Some(schema_of::<JwtOptions>())
+    }
+
+    fn check(&self, options: Option<&Value>, config_dir: &Path) -> Vec<Problem> {
+        if options.is_none() {
+            return vec![Problem::new("", "a jwt guard needs options")
+                .with_hint("give at least options.keys, the keys tokens are signed with")];
+        }
+        let options: JwtOptions = match parse_options(options) {
+            Ok(options) => options,
+            Err(problem) => return vec![problem],
+        };
+        match &options.keys {
+            None => vec![
+                Problem::new("/options", "a jwt guard without keys can verify no token")
+                    .with_hint("list JWKs under options.keys, or give the URL of a JWK set"),
+            ],
+            Some(JwtKeys::Inline(keys)) => inline_key_problems(keys, "/options/keys"),
+            Some(JwtKeys::Url(url)) => url_problems(url, config_dir),
+        }
+    }
+}
+
+impl GuardFactory for JwtGuardFactory {
+    fn build(&self, context: ComponentContext<'_>) -> Result<Arc<dyn Guard>, BuildError> {
+        let _options: JwtOptions = parse_options(context.options).map_err(|problem| {
+            BuildError::Config(format!("{}: {}", context.id, problem.message))
+        })?;
+        Err(BuildError::Config(format!(
+            "{}: the jwt guard is not available in this build yet",
+            context.id
+        )))
+    }
+}
+
+fn inline_key_problems(keys: &[Jwk], pointer: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut kids: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, key) in keys.iter().enumerate() {
+        for error in key.problems() {
+            problems.push(Problem::new(
+                format!("{pointer}/{index}/{}", error.member()),
+                error.to_string(),
+            ));
+        }
+        if let Some(kid) = key.kid.as_deref() {
+            if let Some(first) = kids.insert(kid, index) {
+                problems.push(Problem::new(
+                    format!("{pointer}/{index}/kid"),
+                    format!("kid {kid:?} is also the kid of key {first}: tokens could not tell them apart"),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// A remote JWK set is fetched at start, never during validation; a local one is read now.
+fn url_problems(url: &str, config_dir: &Path) -> Vec<Problem> {
+    let path = match keys_location(url, config_dir) {
+        Ok(KeysLocation::Http(_)) => return Vec::new(),
+        Ok(KeysLocation::File(path)) => path,
+        Err(error) => return vec![Problem::new("/options/keys", error.to_string())],
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) => {
+            return vec![Problem::new(
+                "/options/keys",
+                format!("cannot read the JWK set {}: {error}", path.display()),
+            )]
+        }
+    };
+    #[derive(serde::Deserialize)]
+    struct JwkSet {
+        keys: Vec<Jwk>,
+    }
+    match serde_json::from_str::<JwkSet>(&text) {
+        Ok(set) => inline_key_problems(&set.keys, "")
+            .into_iter()
+            .map(|problem| {
+                Problem::new(
+                    "/options/keys",
+                    format!(
+                        "{} (in {} at /keys{})",
+                        problem.message,
+                        path.display(),
+                        problem.pointer
+                    ),
+                )
+            })
+            .collect(),
+        Err(error) => vec![Problem::new(
+            "/options/keys",
+            format!("{} is not a JWK set: {error}", path.display()),
+        )],
+    }
+}
