@@ -2,7 +2,9 @@
 //! One path for `start`, `validate` and reload.
 
 pub mod error;
+pub mod expression;
 pub mod model;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
