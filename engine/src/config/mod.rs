@@ -4,6 +4,9 @@
 pub mod error;
 pub mod expression;
 pub mod model;
+pub mod schema;
+#[cfg(test)]
+mod test_fakes;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
