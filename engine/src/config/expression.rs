@@ -9,6 +9,8 @@
 pub struct Substituted {
     pub text: String,
     pub warnings: Vec<String>,
+    /// Each unset variable with the byte offset of its first use in the original text.
+    pub unset: Vec<(String, usize)>,
 }
 
 const OPEN: &str = "${{";
@@ -19,8 +21,10 @@ const CLOSE: &str = "}}";
 pub fn substitute(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Substituted {
     let mut out = String::with_capacity(text.len());
     let mut warnings: Vec<String> = Vec::new();
+    let mut unset: Vec<(String, usize)> = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find(OPEN) {
+        let offset = text.len() - rest.len() + start;
         let (before, from_open) = rest.split_at(start);
         out.push_str(before);
         let inner_and_more = &from_open[OPEN.len()..];
@@ -35,9 +39,9 @@ pub fn substitute(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Substitut
                 match env(name) {
                     Some(value) => out.push_str(&value),
                     None => {
-                        let warning = unset_warning(name);
-                        if !warnings.contains(&warning) {
-                            warnings.push(warning);
+                        if !unset.iter().any(|(seen, _)| seen == name) {
+                            warnings.push(unset_warning(name));
+                            unset.push((name.to_owned(), offset));
                         }
                     }
                 }
@@ -55,10 +59,11 @@ pub fn substitute(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Substitut
     Substituted {
         text: out,
         warnings,
+        unset,
     }
 }
 
-fn unset_warning(name: &str) -> String {
+pub fn unset_warning(name: &str) -> String {
     format!("environment variable {name} is not set; substituted an empty string")
 }
 
@@ -100,6 +105,7 @@ mod tests {
         assert_eq!(result.text, "a: '' b: ");
         assert_eq!(result.warnings.len(), 1);
         assert!(result.warnings[0].contains("MISSING"));
+        assert_eq!(result.unset, vec![("MISSING".to_owned(), 4)]);
     }
 
     #[test]

@@ -30,6 +30,9 @@ enum Frame {
         key: Option<(String, Position)>,
         /// Line of each key seen, to name both lines of a duplicate.
         lines: HashMap<String, usize>,
+        /// Set until the mapping is located: the parser marks a block mapping after its first
+        /// key, so a mapping that is not a keyed value is located at its first key instead.
+        unlocated: Option<Position>,
     },
 }
 
@@ -148,23 +151,32 @@ impl Builder {
     }
 
     fn key(&mut self, key: String, marker: Marker) {
+        let DocumentState {
+            stack, locations, ..
+        } = &mut self.current;
         let Some(Frame::Mapping {
             pointer,
             key: pending,
             lines,
+            unlocated,
             ..
-        }) = self.current.stack.last_mut()
+        }) = stack.last_mut()
         else {
             return;
         };
         let at = position(marker);
+        if unlocated.take().is_some() {
+            locations.insert(pointer.clone(), at);
+        }
+        let entry = child(pointer, &key);
+        locations.insert_key(entry.clone(), at);
         if let Some(first) = lines.get(&key) {
             let message = format!(
                 "duplicate key '{key}' on line {} (first defined on line {first})",
                 at.0
             );
             self.errors.push(YamlError {
-                pointer: child(pointer, &key),
+                pointer: entry,
                 position: Some(at),
                 message,
             });
@@ -193,14 +205,22 @@ impl Builder {
                 format!("nesting deeper than {MAX_DEPTH} levels"),
             );
         }
-        let written_at = match self.current.stack.last() {
+        let keyed_at = match self.current.stack.last() {
             Some(Frame::Mapping {
                 key: Some((_, key_at)),
                 ..
-            }) => *key_at,
-            _ => position(marker),
+            }) => Some(*key_at),
+            _ => None,
         };
-        self.current.locations.insert(pointer.clone(), written_at);
+        let mut unlocated = None;
+        match keyed_at {
+            Some(at) => self.current.locations.insert(pointer.clone(), at),
+            None if mapping => unlocated = Some(position(marker)),
+            None => self
+                .current
+                .locations
+                .insert(pointer.clone(), position(marker)),
+        }
         self.current.stack.push(if mapping {
             Frame::Mapping {
                 pointer,
@@ -208,6 +228,7 @@ impl Builder {
                 entries: Map::new(),
                 key: None,
                 lines: HashMap::new(),
+                unlocated,
             }
         } else {
             Frame::Sequence {
@@ -222,8 +243,17 @@ impl Builder {
         let (anchor, value) = match self.current.stack.pop() {
             Some(Frame::Sequence { anchor, items, .. }) => (anchor, Value::Array(items)),
             Some(Frame::Mapping {
-                anchor, entries, ..
-            }) => (anchor, Value::Object(entries)),
+                pointer,
+                anchor,
+                entries,
+                unlocated,
+                ..
+            }) => {
+                if let Some(at) = unlocated {
+                    self.current.locations.insert(pointer, at);
+                }
+                (anchor, Value::Object(entries))
+            }
             None => return,
         };
         self.remember(anchor, &value);

@@ -10,11 +10,23 @@ pub type Position = (usize, usize);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Locations {
     positions: HashMap<String, Position>,
+    /// Where the key of each mapping entry was written.
+    keys: HashMap<String, Position>,
 }
 
 impl Locations {
     pub fn insert(&mut self, pointer: String, position: Position) {
         self.positions.entry(pointer).or_insert(position);
+    }
+
+    pub fn insert_key(&mut self, pointer: String, position: Position) {
+        self.keys.entry(pointer).or_insert(position);
+    }
+
+    /// Where the key of the entry at `pointer` was written (a property that should not be there
+    /// is pointed out at its key).
+    pub fn key(&self, pointer: &str) -> Option<Position> {
+        self.keys.get(pointer).copied()
     }
 
     /// The exact position of `pointer`, if it was recorded.
