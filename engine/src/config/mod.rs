@@ -14,6 +14,8 @@ mod test_fakes;
 #[cfg(test)]
 mod tests;
 mod typed;
+#[cfg(test)]
+mod upstream_tests;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

@@ -38,7 +38,10 @@ pub fn problems(
             describe(instance)
         ),
         ValidationErrorKind::Enum { options } => {
-            format!("{} is not one of: {}", quoted(instance), listed(options))
+            return vec![(
+                not_one_of(&pointer, instance, options, document),
+                Anchor::Value,
+            )];
         }
         ValidationErrorKind::Constant { expected_value } => {
             format!(
@@ -161,10 +164,70 @@ fn not_allowed(pointer: &str, document: &Value) -> String {
         .and_then(Value::as_str);
     match (type_name, kind) {
         (Some(type_name), Some(kind)) => {
-            format!("'{name}' is not allowed for a {type_name} {kind} binding")
+            format!("'{name}' is not allowed for binding type {type_name}, kind {kind}")
         }
         (Some(type_name), None) => format!("'{name}' is not allowed for type {type_name}"),
         _ => format!("'{name}' is not allowed here"),
+    }
+}
+
+/// A value outside its enum; a `type` or `kind` is explained in those terms.
+fn not_one_of(pointer: &str, instance: &Value, options: &Value, document: &Value) -> Problem {
+    let (parent, name) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+    let value = quoted(instance);
+    let allowed = listed_plain(options);
+    let message = match name {
+        "type" => format!("unknown {} type {value}", component_of(parent)),
+        "kind" => match document
+            .pointer(parent)
+            .and_then(|owner| owner.get("type"))
+            .and_then(Value::as_str)
+        {
+            Some(type_name) => format!("kind {value} is not allowed for type {type_name}"),
+            None => format!("kind {value} is not a kind"),
+        },
+        _ => {
+            return Problem::new(
+                pointer,
+                format!("{value} is not one of: {}", listed(options)),
+            )
+        }
+    };
+    let label = if name == "type" {
+        "available"
+    } else {
+        "allowed"
+    };
+    Problem::new(pointer, message).with_hint(format!("{label}: {allowed}"))
+}
+
+/// What the object at `pointer` is, from the section it sits in.
+fn component_of(pointer: &str) -> &'static str {
+    let section = pointer
+        .rsplit_once('/')
+        .map_or(pointer, |(section, _)| section);
+    match section {
+        "/bindings" => "binding",
+        "/guards" => "guard",
+        "/vaults" => "vault",
+        "/stores" => "store",
+        "/catalogs" => "catalog",
+        "/telemetry/exporters" => "exporter",
+        _ => "component",
+    }
+}
+
+fn listed_plain(options: &Value) -> String {
+    match options {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map_or_else(|| item.to_string(), str::to_owned)
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
     }
 }
 
