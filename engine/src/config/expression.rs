@@ -27,13 +27,12 @@ pub fn substitute(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Substitut
         let offset = text.len() - rest.len() + start;
         let (before, from_open) = rest.split_at(start);
         out.push_str(before);
-        let inner_and_more = &from_open[OPEN.len()..];
-        let Some(end) = inner_and_more.find(CLOSE) else {
+        let inner_and_more = from_open.strip_prefix(OPEN).unwrap_or_default();
+        let Some((inner, after)) = inner_and_more.split_once(CLOSE) else {
             out.push_str(from_open);
             rest = "";
             break;
         };
-        let inner = &inner_and_more[..end];
         match env_name(inner) {
             Some(name) => {
                 match env(name) {
@@ -45,7 +44,7 @@ pub fn substitute(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Substitut
                         }
                     }
                 }
-                rest = &inner_and_more[end + CLOSE.len()..];
+                rest = after;
             }
             None => {
                 // Not ours: keep the opening literally and look for the next expression after it,

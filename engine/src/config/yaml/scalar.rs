@@ -52,8 +52,8 @@ fn radix(digits: &str, base: u32) -> Option<Number> {
 
 fn float(text: &str) -> Option<Number> {
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(at) => (&body[..at], Some(&body[at + 1..])),
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
         None => (body, None),
     };
     let (whole, fraction) = match mantissa.split_once('.') {
