@@ -35,6 +35,22 @@ pub trait ComponentFactory: Send + Sync {
         let _ = (options, config_dir);
         Vec::new()
     }
+
+    /// The check the config pipeline calls. `check_files` says whether local files (keystores,
+    /// JWKS files) may be read; a factory that reads files overrides this to skip those reads
+    /// when it is false. By default it runs [`ComponentFactory::check`].
+    fn check_component(&self, check: &ComponentCheck<'_>) -> Vec<Problem> {
+        self.check(check.options, check.config_dir)
+    }
+}
+
+/// What a guard, vault, store or exporter's config check can see.
+pub struct ComponentCheck<'a> {
+    pub options: Option<&'a Value>,
+    /// Directory of the config file, against which relative paths resolve.
+    pub config_dir: &'a Path,
+    /// Whether referenced local files may be read to check them.
+    pub check_files: bool,
 }
 
 pub trait GuardFactory: ComponentFactory {
