@@ -8,6 +8,7 @@ pub mod binding;
 pub mod config;
 pub mod frame;
 pub mod guard;
+pub mod io;
 pub mod registry;
 pub mod route;
 pub mod runtime;

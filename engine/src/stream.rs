@@ -165,9 +165,19 @@ impl StreamSender {
     /// The next control from the receiver; `None` once the receiver is gone. Window updates are
     /// applied before they are returned. Cancel-safe, for use in `select!`.
     pub async fn control(&mut self) -> Option<Control> {
-        let control = self.controls.recv().await?;
-        self.apply(&control);
-        Some(control)
+        std::future::poll_fn(|cx| self.poll_control(cx)).await
+    }
+
+    /// Polls for the next control, applying window updates; for `AsyncWrite`-style adapters.
+    pub fn poll_control(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Control>> {
+        let polled = self.controls.poll_recv(cx);
+        if let std::task::Poll::Ready(Some(control)) = &polled {
+            self.apply(control);
+        }
+        polled
     }
 
     /// Applies any controls that already arrived, without waiting; returns a `Reset` if one did.
@@ -215,11 +225,16 @@ impl StreamReceiver {
     /// The next frame; `None` once the sender is gone, which a binding treats as an abort.
     /// Cancel-safe, for use in `select!`.
     pub async fn recv(&mut self) -> Option<Frame> {
-        let frame = self.frames.recv().await?;
-        if let Frame::Data(data) = &frame {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Polls for the next frame; for `AsyncRead`-style adapters.
+    pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Frame>> {
+        let polled = self.frames.poll_recv(cx);
+        if let std::task::Poll::Ready(Some(Frame::Data(data))) = &polled {
             self.received += (data.payload.len() + self.padding as usize) as u64;
         }
-        Some(frame)
+        polled
     }
 
     /// Position after the last byte received (in credit units).

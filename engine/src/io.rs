@@ -1,0 +1,238 @@
+//! A stream end as a byte pipe (`AsyncRead` + `AsyncWrite`), for bindings whose protocol is a
+//! byte stream on top of the network (TLS, the MQTT codec).
+//!
+//! Flow control carries through: reading acknowledges only what the reader took, so a reader
+//! that stops reading stops the peer's credit; writing sends only within the credit the peer
+//! granted and waits (returns `Pending`) when there is none.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::frame::{Begin, Control, Data, Extension, Frame};
+use crate::stream::{SendError, StreamEnd};
+
+/// A stream end read and written as bytes.
+#[derive(Debug)]
+pub struct StreamIo {
+    end: StreamEnd,
+    pending: Bytes,
+    read_closed: bool,
+    /// The peer's `Begin` on our receiving direction, once seen.
+    peer_begin: Option<Begin>,
+}
+
+impl StreamIo {
+    /// Wraps `end`, granting the peer `window` bytes of credit to write to us.
+    pub fn new(mut end: StreamEnd, window: u32) -> Self {
+        end.rx.open_window(window, 0);
+        Self {
+            end,
+            pending: Bytes::new(),
+            read_closed: false,
+            peer_begin: None,
+        }
+    }
+
+    /// The peer's `Begin`, once it arrived (reading consumes it on the way to the first byte).
+    pub fn peer_begin(&self) -> Option<&Begin> {
+        self.peer_begin.as_ref()
+    }
+
+    /// Waits for the peer's `Begin` (the reply that accepts a stream we opened). Fails when the
+    /// peer resets or closes first.
+    pub async fn accepted(&mut self) -> io::Result<&Begin> {
+        while self.peer_begin.is_none() {
+            tokio::select! {
+                frame = self.end.rx.recv() => match frame {
+                    Some(frame) => {
+                        self.take(frame)?;
+                    }
+                    None => return Err(aborted()),
+                },
+                control = self.end.tx.control() => match control {
+                    Some(Control::Reset(_)) | None => return Err(refused()),
+                    Some(_) => {}
+                },
+            }
+        }
+        self.peer_begin.as_ref().ok_or_else(aborted)
+    }
+
+    /// Closes the sending direction abortively.
+    pub fn abort(&mut self) {
+        let _ = self.end.tx.abort(Extension::none());
+        self.end.rx.reset(Extension::none());
+    }
+
+    /// Gives back the stream end.
+    pub fn into_inner(self) -> StreamEnd {
+        self.end
+    }
+
+    /// Handles one received frame; `Ok(true)` when it carried bytes into `pending`.
+    fn take(&mut self, frame: Frame) -> io::Result<bool> {
+        match frame {
+            Frame::Begin(begin) => {
+                self.peer_begin = Some(begin);
+                Ok(false)
+            }
+            Frame::Data(data) => {
+                self.pending = data.payload;
+                if self.pending.is_empty() {
+                    self.end.rx.acknowledge_all();
+                }
+                Ok(true)
+            }
+            Frame::Flush(_) => Ok(false),
+            Frame::End(_) => {
+                self.read_closed = true;
+                Ok(false)
+            }
+            Frame::Abort(_) => {
+                self.read_closed = true;
+                Err(aborted())
+            }
+        }
+    }
+}
+
+fn aborted() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionReset, "stream aborted")
+}
+
+fn refused() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionRefused, "stream reset")
+}
+
+impl AsyncRead for StreamIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            if !this.pending.is_empty() {
+                let n = this.pending.len().min(buf.remaining());
+                buf.put_slice(&this.pending.split_to(n));
+                if this.pending.is_empty() {
+                    this.end.rx.acknowledge_all();
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if this.read_closed {
+                return Poll::Ready(Ok(()));
+            }
+            match this.end.rx.poll_recv(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(Err(aborted())),
+                Poll::Ready(Some(frame)) => {
+                    this.take(frame)?;
+                }
+            }
+        }
+    }
+}
+
+impl AsyncWrite for StreamIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        loop {
+            let available = this.end.tx.available();
+            if available > 0 && !this.end.tx.is_closed() {
+                let n = available.min(buf.len());
+                let data = Data::message(Bytes::copy_from_slice(&buf[..n]));
+                return match this.end.tx.data(data) {
+                    Ok(_) => Poll::Ready(Ok(n)),
+                    Err(SendError::Closed) => Poll::Ready(Err(broken())),
+                    Err(SendError::NoCredit { .. }) => continue,
+                };
+            }
+            if this.end.tx.is_closed() {
+                return Poll::Ready(Err(broken()));
+            }
+            match this.end.tx.poll_control(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) | Poll::Ready(Some(Control::Reset(_))) => {
+                    return Poll::Ready(Err(broken()))
+                }
+                Poll::Ready(Some(_)) => {}
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if !this.end.tx.is_closed() {
+            let _ = this.end.tx.end(Extension::none());
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+fn broken() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "stream closed by peer")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::stream;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn bytes_flow_both_ways_within_small_windows() {
+        let (opener, target) = stream();
+        let mut left = StreamIo::new(opener, 7);
+        let mut right = StreamIo::new(target, 5);
+        let message: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        let expected = message.clone();
+        let writer = tokio::spawn(async move {
+            left.write_all(&message).await.unwrap();
+            left.shutdown().await.unwrap();
+            left
+        });
+        let mut received = Vec::new();
+        right.read_to_end(&mut received).await.unwrap();
+        assert_eq!(received, expected);
+        writer.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_stops_stops_the_writer() {
+        let (opener, target) = stream();
+        let mut left = StreamIo::new(opener, 64);
+        let _right = StreamIo::new(target, 16);
+        let written = tokio::time::timeout(
+            std::time::Duration::from_millis(100),
+            left.write_all(&[0u8; 64]),
+        )
+        .await;
+        assert!(written.is_err(), "writer should wait for credit");
+    }
+
+    #[tokio::test]
+    async fn abort_is_an_error_for_the_reader() {
+        let (opener, target) = stream();
+        let mut left = StreamIo::new(opener, 64);
+        let mut right = StreamIo::new(target, 64);
+        left.abort();
+        let mut buffer = [0u8; 8];
+        assert!(right.read(&mut buffer).await.is_err());
+    }
+}
