@@ -227,7 +227,6 @@ fn schema_prints_json() {
 }
 
 #[test]
-#[ignore = "needs the config pipeline and tcp binding (merging)"]
 fn start_writes_the_ready_file_and_sigterm_stops_cleanly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = free_port();
@@ -262,7 +261,6 @@ fn start_writes_the_ready_file_and_sigterm_stops_cleanly() {
 }
 
 #[test]
-#[ignore = "needs the config pipeline and tcp binding (merging)"]
 fn a_port_in_use_fails_startup_naming_the_port() {
     let dir = tempfile::tempdir().expect("tempdir");
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -288,7 +286,6 @@ fn a_port_in_use_fails_startup_naming_the_port() {
 }
 
 #[test]
-#[ignore = "needs the config pipeline and tcp binding (merging)"]
 fn verbose_prints_the_config_as_written_not_the_secrets() {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = free_port();
@@ -330,7 +327,6 @@ fn verbose_prints_the_config_as_written_not_the_secrets() {
 }
 
 #[test]
-#[ignore = "needs the config pipeline and tcp binding (merging)"]
 fn validate_prints_ok_for_a_good_config_and_opens_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -348,7 +344,6 @@ fn validate_prints_ok_for_a_good_config_and_opens_nothing() {
 }
 
 #[test]
-#[ignore = "needs the config pipeline and tcp binding (merging)"]
 fn validate_lists_every_error_located_and_exits_78() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("zilla.yaml");
