@@ -69,7 +69,7 @@ fn decode_body(
 ) -> Result<Packet, DecodeError> {
     use PacketType as T;
     Ok(match header.packet_type {
-        T::Connect => Packet::Connect(connect::decode_connect(reader)?),
+        T::Connect => Packet::Connect(Box::new(connect::decode_connect(reader)?)),
         T::Connack => Packet::Connack(connect::decode_connack(reader, version)?),
         T::Publish => Packet::Publish(publish::decode_publish(header.flags, reader, version)?),
         T::Puback => Packet::Puback(publish::decode_publish_ack(reader, version)?),

@@ -81,7 +81,8 @@ impl QoS {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
-    Connect(Connect),
+    /// Boxed: a CONNECT (with its will) is several times the size of any other packet.
+    Connect(Box<Connect>),
     Connack(Connack),
     Publish(Publish),
     Puback(PublishAck),
