@@ -9,6 +9,7 @@ pub mod error;
 pub mod header;
 pub mod packet;
 pub mod properties;
+mod property_context;
 mod publish;
 pub mod reason;
 mod subscribe;
