@@ -1,0 +1,51 @@
+//! The factory the engine's registry knows the mqtt binding by.
+
+use std::sync::Arc;
+
+use zilla_engine::binding::{
+    schema_of, Binding, BindingFactory, BindingSchema, BuildContext, BuildError, CheckContext,
+};
+use zilla_engine::config::error::Problem;
+use zilla_engine::config::model::Kind;
+
+use crate::conditions::MqttConditionConfig;
+use crate::options::{MqttClientOptions, MqttServerOptions};
+
+/// Builds `type: mqtt` bindings, kinds `server` and `client`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MqttBindingFactory;
+
+impl BindingFactory for MqttBindingFactory {
+    fn type_name(&self) -> &'static str {
+        "mqtt"
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::Server, Kind::Client]
+    }
+
+    fn schema(&self, kind: Kind) -> BindingSchema {
+        let options = match kind {
+            Kind::Client => schema_of::<MqttClientOptions>(),
+            _ => schema_of::<MqttServerOptions>(),
+        };
+        BindingSchema {
+            options: Some(options),
+            condition: Some(schema_of::<MqttConditionConfig>()),
+            with: None,
+            routes: true,
+            exit: true,
+        }
+    }
+
+    fn check(&self, context: &CheckContext<'_>) -> Vec<Problem> {
+        crate::check::check(context)
+    }
+
+    fn build(&self, context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> {
+        let _ = context;
+        Err(BuildError::Config(
+            "the mqtt binding is not available in this build yet".to_owned(),
+        ))
+    }
+}
