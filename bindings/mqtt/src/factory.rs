@@ -43,9 +43,9 @@ impl BindingFactory for MqttBindingFactory {
     }
 
     fn build(&self, context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> {
-        let _ = context;
-        Err(BuildError::Config(
-            "the mqtt binding is not available in this build yet".to_owned(),
-        ))
+        match context.config.kind {
+            Kind::Client => crate::client::build(context),
+            _ => crate::server::build(context),
+        }
     }
 }
