@@ -78,4 +78,15 @@ pub trait Guard: Send + Sync {
 
     /// Verifies `credentials` and issues a session.
     async fn authorize(&self, credentials: &str) -> Result<Session, GuardRejection>;
+
+    /// Whether a connection must end when its session expires (not only be refused at login
+    /// once expired).
+    fn enforces_expiry(&self) -> bool {
+        false
+    }
+
+    /// Seconds before expiry at which a client may be asked to re-authenticate, if configured.
+    fn challenge(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
