@@ -42,6 +42,9 @@ struct StartArgs {
     /// Show exception traces (full error chains)
     #[arg(short = 'e', long = "exception-traces")]
     exception_traces: bool,
+    /// Show log events (every engine event on stdout, as the stdout exporter prints them)
+    #[arg(short = 'l', long = "logs")]
+    logs: bool,
     /// Worker count (defaults to the number of cores)
     #[arg(short = 'w', long = "workers", value_parser = clap::value_parser!(u16).range(1..))]
     workers: Option<u16>,
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
             let output = Output {
                 verbose,
                 exception_traces: args.exception_traces,
+                events: args.logs,
             };
             commands::start::run(&settings, &zilla_gateway::registry(), output)
         }

@@ -132,3 +132,20 @@ fn stdout_exporter_prints_engine_events_in_zilla_format() {
     assert_eq!(fields[4], "ENGINE_STARTED");
     assert!(gateway.stop().success());
 }
+
+#[test]
+fn logs_flag_prints_events_without_a_stdout_exporter() {
+    let port = free_port();
+    let without_exporter = config(port, free_port()).replace(
+        "telemetry:\n  exporters:\n    stdout_logs_exporter:\n      type: stdout\n",
+        "",
+    );
+    assert!(!without_exporter.contains("telemetry"));
+    let quiet = Gateway::start(&without_exporter, &[]);
+    assert!(!quiet.wait_stdout("ENGINE_STARTED", Duration::from_millis(500)));
+    assert!(quiet.stop().success());
+
+    let logging = Gateway::start_with_args(&without_exporter, &["-l"]);
+    assert!(logging.wait_stdout("ENGINE_STARTED", Duration::from_secs(5)));
+    assert!(logging.stop().success());
+}

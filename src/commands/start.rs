@@ -2,9 +2,11 @@
 
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use zilla_engine::binding::Limits;
-use zilla_engine::config::{load_file, LoadOptions};
+use zilla_engine::config::{load_file, LoadOptions, LoadedConfig};
 use zilla_engine::registry::Registry;
 use zilla_engine::runtime::limits::raise_open_files_limit;
 use zilla_engine::runtime::{Engine, EngineOptions};
@@ -19,6 +21,8 @@ pub struct Output {
     pub verbose: bool,
     /// Print every error with its full chain of causes.
     pub exception_traces: bool,
+    /// Print every event to stdout even when no `stdout` exporter is configured.
+    pub events: bool,
 }
 
 pub fn run(settings: &EngineSettings, registry: &Registry, output: Output) -> ExitCode {
@@ -93,6 +97,9 @@ async fn serve(
         }
     }
 
+    if output.events && !declares_stdout_exporter(&loaded) {
+        engine.set_event_sinks(vec![Arc::new(zilla_exporter_stdout::StdoutExporter)]);
+    }
     engine.start(&loaded, registry).await?;
     println!("started");
 
@@ -100,6 +107,18 @@ async fn serve(
     engine.stop(settings.drain).await;
     println!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the config already prints events to stdout, so `-l` does not print them twice.
+fn declares_stdout_exporter(loaded: &LoadedConfig) -> bool {
+    loaded.config.namespaces.iter().any(|namespace| {
+        namespace.telemetry.as_ref().is_some_and(|telemetry| {
+            telemetry
+                .exporters
+                .values()
+                .any(|exporter| exporter.type_ == "stdout")
+        })
+    })
 }
 
 /// SIGTERM or SIGINT.

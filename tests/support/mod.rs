@@ -50,16 +50,29 @@ impl Gateway {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("zilla.yaml");
         std::fs::write(&path, config).expect("write config");
-        Self::start_in(dir, &path, env)
+        Self::start_in(dir, &path, env, &[])
+    }
+
+    /// Like [`Gateway::start`], with more command-line arguments.
+    pub fn start_with_args(config: &str, args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("zilla.yaml");
+        std::fs::write(&path, config).expect("write config");
+        Self::start_in(dir, &path, &[], args)
     }
 
     /// Starts the gateway on a config file that already exists.
     pub fn start_file(path: &Path, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::start_in(dir, path, env)
+        Self::start_in(dir, path, env, &[])
     }
 
-    fn start_in(dir: tempfile::TempDir, config: &Path, env: &[(&str, &str)]) -> Self {
+    fn start_in(
+        dir: tempfile::TempDir,
+        config: &Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
         let engine = dir.path().join("engine");
         let mut command = Command::new(env!("CARGO_BIN_EXE_zilla"));
         command
@@ -67,6 +80,7 @@ impl Gateway {
             .arg(config)
             .arg("-P")
             .arg(format!("zilla.engine.directory={}", engine.display()))
+            .args(args)
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

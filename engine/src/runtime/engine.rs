@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::config::LoadedConfig;
 use crate::registry::Registry;
 use crate::runtime::listeners::Listeners;
-use crate::telemetry::events::Events;
+use crate::telemetry::events::{EventSink, Events};
 
 use super::components::Components;
 use super::error::RuntimeError;
@@ -33,6 +33,7 @@ pub struct Engine {
     ready: ReadyFile,
     generation: Option<Generation>,
     source: Arc<str>,
+    event_sinks: Vec<Arc<dyn EventSink>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -62,6 +63,7 @@ impl Engine {
             ready,
             generation: None,
             source: Arc::from(ENGINE_SOURCE),
+            event_sinks: Vec::new(),
         })
     }
 
@@ -71,6 +73,11 @@ impl Engine {
 
     pub fn events(&self) -> &Events {
         &self.shared.events
+    }
+
+    /// Sinks that receive every event whatever exporters the config declares (`start -l`).
+    pub fn set_event_sinks(&mut self, sinks: Vec<Arc<dyn EventSink>>) {
+        self.event_sinks = sinks;
     }
 
     pub fn limits(&self) -> &Limits {
@@ -141,7 +148,9 @@ impl Engine {
     ) -> Result<Generation, RuntimeError> {
         let components =
             Components::build(&loaded.config, registry, &loaded.dir, &self.shared.events)?;
-        self.shared.events.set_sinks(components.sinks());
+        let mut sinks = components.sinks();
+        sinks.extend(self.event_sinks.iter().cloned());
+        self.shared.events.set_sinks(sinks);
         let generation = Generation::build(loaded, registry, &self.shared, components)?;
         generation.start().await?;
         Ok(generation)
