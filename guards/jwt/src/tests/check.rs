@@ -199,10 +199,17 @@ fn duplicate_kids_are_reported() {
 fn missing_options_or_keys_are_reported() {
     let problems = JwtGuardFactory.check(None, Path::new("."));
     assert_eq!(problems.len(), 1);
+    assert_eq!(pointers(json!({}), Path::new(".")), vec!["/options"]);
+    // Without keys, keys come from the issuer's well-known JWK set, which must be a URL.
     assert_eq!(
         pointers(json!({ "issuer": "a" }), Path::new(".")),
-        vec!["/options"]
+        vec!["/options/issuer"]
     );
+    assert!(pointers(
+        json!({ "issuer": "https://auth.example.com/" }),
+        Path::new(".")
+    )
+    .is_empty());
 }
 
 #[test]
