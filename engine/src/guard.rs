@@ -78,4 +78,15 @@ pub trait Guard: Send + Sync {
 
     /// Verifies `credentials` and issues a session.
     async fn authorize(&self, credentials: &str) -> Result<Session, GuardRejection>;
+
+    /// Whether a session ends at its `expires_at`, so bindings close what it authorized then.
+    /// Guards that only check credentials at login leave this false.
+    fn enforces_expiry(&self) -> bool {
+        false
+    }
+
+    /// How long before a session expires its client is asked to re-authenticate, if at all.
+    fn challenge(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
