@@ -44,17 +44,6 @@ impl std::fmt::Debug for JwtGuard {
 type Refusal = (Option<String>, Rejection);
 
 impl JwtGuard {
-    /// Whether sessions end when their token expires (`enforce-expiry`, on by default), so a
-    /// binding closes the connection at `Session::expires_at`.
-    pub fn enforces_expiry(&self) -> bool {
-        self.enforce_expiry
-    }
-
-    /// How long before expiry a client is asked to re-authenticate (`challenge`).
-    pub fn challenge(&self) -> Option<Duration> {
-        self.challenge
-    }
-
     /// The keys tokens are checked against right now.
     #[cfg(test)]
     pub(crate) fn keys(&self) -> Arc<KeySet> {
@@ -151,6 +140,16 @@ fn header_algorithm(alg: &str) -> Result<Algorithm, Rejection> {
 impl Guard for JwtGuard {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    /// On by default (`enforce-expiry`), unlike Zilla, which only checks expiry at login.
+    fn enforces_expiry(&self) -> bool {
+        self.enforce_expiry
+    }
+
+    /// The `challenge` option.
+    fn challenge(&self) -> Option<Duration> {
+        self.challenge
     }
 
     async fn authorize(&self, credentials: &str) -> Result<Session, GuardRejection> {

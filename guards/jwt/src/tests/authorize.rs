@@ -246,3 +246,27 @@ async fn the_factory_builds_a_guard() {
     let token = sign(&keys.rsa, Algorithm::RS256, Some("test"), &claims());
     assert!(guard.authorize(&token).await.is_ok());
 }
+
+/// The upstream example's key (standard base64 with padding) builds, when the reference
+/// examples sit beside the project.
+#[tokio::test]
+async fn the_upstream_example_key_builds() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/upstream-examples/mqtt.proxy.jwt/etc/zilla.yaml");
+    let Ok(config) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let member = |name: &str| {
+        config
+            .lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+            .map(str::to_string)
+    };
+    let (Some(n), Some(e)) = (member("n"), member("e")) else {
+        panic!("the example names its key's n and e");
+    };
+    let jwk = json!({ "kty": "RSA", "n": n, "e": e, "alg": "RS256", "kid": "example" });
+    let built = build(&options(json!([jwk])));
+    assert_eq!(built.guard.keys().len(), 1);
+}
