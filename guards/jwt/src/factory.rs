@@ -15,6 +15,7 @@ use crate::jwk::Jwk;
 use crate::jwt_guard::JwtGuard;
 use crate::keys_url::{default_keys_url, keys_location, KeysLocation};
 use crate::options::{JwtKeys, JwtOptions};
+use crate::verification_key::VerificationKey;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct JwtGuardFactory;
@@ -73,11 +74,25 @@ fn inline_key_problems(keys: &[Jwk], pointer: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut kids: BTreeMap<&str, usize> = BTreeMap::new();
     for (index, key) in keys.iter().enumerate() {
-        for error in key.problems() {
+        let structural = key.problems();
+        for error in &structural {
             problems.push(Problem::new(
                 format!("{pointer}/{index}/{}", error.member()),
                 error.to_string(),
             ));
+        }
+        // What only decoding finds (short moduli, wrong-sized points, algorithms we cannot
+        // verify) is checked too, so `validate` refuses what `start` would.
+        if structural.is_empty() {
+            if let Err(error) = VerificationKey::from_jwk(key, index) {
+                let member = error.reason.member();
+                let at = if member.is_empty() {
+                    format!("{pointer}/{index}")
+                } else {
+                    format!("{pointer}/{index}/{member}")
+                };
+                problems.push(Problem::new(at, error.reason.to_string()));
+            }
         }
         if let Some(kid) = key.kid.as_deref() {
             if let Some(first) = kids.insert(kid, index) {

@@ -75,6 +75,20 @@ pub enum KeyProblem {
     Material(String),
 }
 
+impl KeyProblem {
+    /// The key member the problem is about, as a JSON pointer segment; empty for the key.
+    pub fn member(&self) -> &'static str {
+        match self {
+            KeyProblem::Jwk(error) => error.member(),
+            KeyProblem::Unsupported(_) => "alg",
+            KeyProblem::UnsupportedCurve(_) => "crv",
+            KeyProblem::RsaTooShort { .. } => "n",
+            KeyProblem::CoordinateLength { member, .. } => member,
+            KeyProblem::Material(_) => "",
+        }
+    }
+}
+
 impl VerificationKey {
     /// Decodes the JWK at `index` of its set. Every structural problem `Jwk::problems` knows is
     /// checked first, so the message is the same one `zilla validate` gives.
