@@ -10,9 +10,12 @@ use zilla_engine::config::error::Problem;
 use zilla_engine::guard::Guard;
 use zilla_engine::registry::{ComponentContext, ComponentFactory, GuardFactory};
 
+use crate::guard_builder::{build_guard, Tuning};
 use crate::jwk::Jwk;
-use crate::keys_url::{keys_location, KeysLocation};
+use crate::jwt_guard::JwtGuard;
+use crate::keys_url::{default_keys_url, keys_location, KeysLocation};
 use crate::options::{JwtKeys, JwtOptions};
+use crate::verification_key::VerificationKey;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct JwtGuardFactory;
@@ -35,26 +38,35 @@ impl ComponentFactory for JwtGuardFactory {
             Ok(options) => options,
             Err(problem) => return vec![problem],
         };
-        match &options.keys {
-            None => vec![
+        match (&options.keys, &options.issuer) {
+            (None, None) => vec![
                 Problem::new("/options", "a jwt guard without keys can verify no token")
-                    .with_hint("list JWKs under options.keys, or give the URL of a JWK set"),
+                    .with_hint("list JWKs under options.keys, give the URL of a JWK set, or an issuer that publishes one at /.well-known/jwks.json"),
             ],
-            Some(JwtKeys::Inline(keys)) => inline_key_problems(keys, "/options/keys"),
-            Some(JwtKeys::Url(url)) => url_problems(url, config_dir),
+            (None, Some(issuer)) => match keys_location(&default_keys_url(issuer), config_dir) {
+                Ok(_) => Vec::new(),
+                Err(_) => vec![Problem::new(
+                    "/options/issuer",
+                    format!("without options.keys, keys are fetched from the issuer, but {issuer:?} is not an http(s) URL"),
+                )
+                .with_hint("give options.keys")],
+            },
+            (Some(JwtKeys::Inline(keys)), _) => inline_key_problems(keys, "/options/keys"),
+            (Some(JwtKeys::Url(url)), _) => url_problems(url, config_dir),
         }
     }
 }
 
 impl GuardFactory for JwtGuardFactory {
     fn build(&self, context: ComponentContext<'_>) -> Result<Arc<dyn Guard>, BuildError> {
-        let _options: JwtOptions = parse_options(context.options).map_err(|problem| {
-            BuildError::Config(format!("{}: {}", context.id, problem.message))
-        })?;
-        Err(BuildError::Config(format!(
-            "{}: the jwt guard is not available in this build yet",
-            context.id
-        )))
+        Ok(self.build_jwt(&context)?)
+    }
+}
+
+impl JwtGuardFactory {
+    /// The guard as its own type, for callers that need its expiry settings.
+    pub fn build_jwt(&self, context: &ComponentContext<'_>) -> Result<Arc<JwtGuard>, BuildError> {
+        build_guard(context, Tuning::default()).map(Arc::new)
     }
 }
 
@@ -62,11 +74,25 @@ fn inline_key_problems(keys: &[Jwk], pointer: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut kids: BTreeMap<&str, usize> = BTreeMap::new();
     for (index, key) in keys.iter().enumerate() {
-        for error in key.problems() {
+        let structural = key.problems();
+        for error in &structural {
             problems.push(Problem::new(
                 format!("{pointer}/{index}/{}", error.member()),
                 error.to_string(),
             ));
+        }
+        // What only decoding finds (short moduli, wrong-sized points, algorithms we cannot
+        // verify) is checked too, so `validate` refuses what `start` would.
+        if structural.is_empty() {
+            if let Err(error) = VerificationKey::from_jwk(key, index) {
+                let member = error.reason.member();
+                let at = if member.is_empty() {
+                    format!("{pointer}/{index}")
+                } else {
+                    format!("{pointer}/{index}/{member}")
+                };
+                problems.push(Problem::new(at, error.reason.to_string()));
+            }
         }
         if let Some(kid) = key.kid.as_deref() {
             if let Some(first) = kids.insert(kid, index) {

@@ -40,3 +40,12 @@ pub fn keys_location(url: &str, config_dir: &Path) -> Result<KeysLocation, KeysU
         other => Err(KeysUrlError::Scheme(other.to_string())),
     }
 }
+
+/// Where an issuer publishes its keys when `keys` is not given, as Zilla derives it.
+pub fn default_keys_url(issuer: &str) -> String {
+    if issuer.ends_with('/') {
+        format!("{issuer}.well-known/jwks.json")
+    } else {
+        format!("{issuer}/.well-known/jwks.json")
+    }
+}

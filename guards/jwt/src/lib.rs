@@ -1,15 +1,28 @@
-//! The jwt guard: verifies JSON Web Tokens against a JWK set.
-//!
-//! This crate models and validates the guard's config surface; token verification comes
-//! later, so building one reports that it is not available yet.
+//! The jwt guard: verifies JSON Web Tokens against a JWK set, inline or fetched from a URL,
+//! and turns their claims into sessions (identity, roles, attributes, expiry).
 
+mod algorithms;
+mod claim_policy;
+mod claims;
+pub mod events;
 pub mod factory;
+mod fetch;
+mod guard_builder;
 pub mod jwk;
+mod jwt_guard;
+mod key_material;
+mod key_set;
+mod key_store;
 pub mod keys_url;
 pub mod options;
+mod rejection;
+mod token_header;
+mod verification_key;
+mod verifier;
 
 pub use factory::JwtGuardFactory;
 pub use jwk::{Jwk, JwsAlgorithm, KeyFamily};
+pub use jwt_guard::JwtGuard;
 pub use options::{Audience, JwtKeys, JwtOptions};
 
 #[cfg(test)]

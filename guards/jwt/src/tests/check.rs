@@ -14,7 +14,9 @@ fn validator() -> jsonschema::Validator {
 }
 
 fn rsa_key() -> Value {
-    json!({ "kty": "RSA", "n": "sT4x+9f/Ab0Qw2E1rZ7y==", "e": "AQAB", "alg": "RS256", "kid": "example" })
+    super::support::keys()
+        .rsa
+        .jwk(Some("example"), Some("RS256"))
 }
 
 fn upstream_like_options() -> Value {
@@ -199,10 +201,17 @@ fn duplicate_kids_are_reported() {
 fn missing_options_or_keys_are_reported() {
     let problems = JwtGuardFactory.check(None, Path::new("."));
     assert_eq!(problems.len(), 1);
+    assert_eq!(pointers(json!({}), Path::new(".")), vec!["/options"]);
+    // Without keys, keys come from the issuer's well-known JWK set, which must be a URL.
     assert_eq!(
         pointers(json!({ "issuer": "a" }), Path::new(".")),
-        vec!["/options"]
+        vec!["/options/issuer"]
     );
+    assert!(pointers(
+        json!({ "issuer": "https://auth.example.com/" }),
+        Path::new(".")
+    )
+    .is_empty());
 }
 
 #[test]
@@ -246,4 +255,26 @@ fn the_schema_is_self_contained_and_never_takes_null() {
         .to_string();
     assert!(!schema.contains("$ref"), "{schema}");
     assert!(!schema.contains("\"null\""), "{schema}");
+}
+
+#[test]
+fn validate_refuses_keys_that_start_would_refuse() {
+    let short = json!({ "kty": "RSA", "n": "sT4x+9f/Ab0Qw2E1rZ7y==", "e": "AQAB", "kid": "short" });
+    assert_eq!(
+        pointers(with_key(short), Path::new(".")),
+        vec!["/options/keys/0/n"]
+    );
+    let p256 = super::support::keys().p256.jwk(None, None);
+    let mut short_point = p256.clone();
+    short_point["y"] = json!("AQAB");
+    assert_eq!(
+        pointers(with_key(short_point), Path::new(".")),
+        vec!["/options/keys/0/y"]
+    );
+    assert!(pointers(with_key(p256), Path::new(".")).is_empty());
+    let es512 = json!({ "kty": "EC", "crv": "P-521", "x": "AQ", "y": "AQ", "alg": "ES512" });
+    assert_eq!(
+        pointers(with_key(es512), Path::new(".")),
+        vec!["/options/keys/0/alg"]
+    );
 }

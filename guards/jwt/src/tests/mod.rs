@@ -1,0 +1,5 @@
+mod authorize;
+mod check;
+mod keys_url;
+mod rejections;
+mod support;
