@@ -78,6 +78,6 @@ export_p12 localhost-legacy.p12 localhost localhost -legacy
 export_p12 client.p12 client device1
 export_p12 rogue-client.p12 rogue-client intruder -legacy
 # A trust store: the CA certificate alone, under alias `ca`.
-openssl pkcs12 -export -nokeys -in "$work/ca.crt" -name ca -passout "pass:$password" -out "$out/trust.p12"
+openssl pkcs12 -export -nokeys -in "$work/ca.crt" -caname ca -passout "pass:$password" -out "$out/trust.p12"
 
 echo "test keys written to $out (password: $password)"
