@@ -1,6 +1,7 @@
 //! The factory registered for `type: tls`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use zilla_engine::binding::{
@@ -9,9 +10,16 @@ use zilla_engine::binding::{
 use zilla_engine::config::error::Problem;
 use zilla_engine::config::model::Kind;
 
+use crate::client::TlsClient;
 use crate::conditions::{TlsCondition, TlsWith};
 use crate::options::TlsOptions;
+use crate::proxy::TlsProxy;
+use crate::server::TlsServer;
 use crate::shape::shape_problems;
+
+/// How long a handshake (or, for a proxy, the ClientHello) may take before the connection is
+/// closed, and how long the next hop may take to accept a stream.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TlsBindingFactory;
@@ -72,11 +80,18 @@ impl BindingFactory for TlsBindingFactory {
     }
 
     fn build(&self, context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> {
-        let _options: TlsOptions = context.options()?;
-        Err(BuildError::Config(format!(
-            "{}: the tls binding ({}) is not available in this build yet",
-            context.id, context.config.kind
-        )))
+        let timeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        Ok(match context.config.kind {
+            Kind::Server => Arc::new(TlsServer::build(context, timeout)?),
+            Kind::Client => Arc::new(TlsClient::build(context, timeout)?),
+            Kind::Proxy => Arc::new(TlsProxy::build(context, timeout)?),
+            other => {
+                return Err(BuildError::Config(format!(
+                    "{}: a tls binding cannot be of kind {other}",
+                    context.id
+                )))
+            }
+        })
     }
 }
 
