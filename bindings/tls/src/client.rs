@@ -36,14 +36,20 @@ struct Shared {
 }
 
 impl TlsClient {
-    pub fn build(context: BuildContext<'_>, handshake_timeout: Duration) -> Result<Self, BuildError> {
+    pub fn build(
+        context: BuildContext<'_>,
+        handshake_timeout: Duration,
+    ) -> Result<Self, BuildError> {
         let options: TlsOptions = context.options()?;
         let config = client_config(&context.id, &options, context.vault.as_deref())?;
         Ok(Self {
             shared: Arc::new(Shared {
                 id: context.id.clone(),
                 connector: TlsConnector::from(Arc::new(config)),
-                server_name: options.sni.as_ref().and_then(|names| names.first().cloned()),
+                server_name: options
+                    .sni
+                    .as_ref()
+                    .and_then(|names| names.first().cloned()),
                 routes: TlsRoutes::build(&context)?,
                 handshake_timeout,
                 window: context.limits.stream_window,
@@ -66,10 +72,12 @@ impl Binding for TlsClient {
 
 impl Shared {
     fn server_name(&self, begin: &Begin) -> Option<ServerName<'static>> {
-        let name = self
-            .server_name
-            .clone()
-            .or_else(|| begin.extension.get::<TcpConnectEx>().map(|connect| connect.host.clone()))?;
+        let name = self.server_name.clone().or_else(|| {
+            begin
+                .extension
+                .get::<TcpConnectEx>()
+                .map(|connect| connect.host.clone())
+        })?;
         ServerName::try_from(name).ok()
     }
 

@@ -120,7 +120,11 @@ impl<'a> Reader<'a> {
 
     fn u24(&mut self) -> Option<usize> {
         let bytes = self.take(3)?;
-        Some(bytes.iter().fold(0usize, |value, byte| (value << 8) | usize::from(*byte)))
+        Some(
+            bytes
+                .iter()
+                .fold(0usize, |value, byte| (value << 8) | usize::from(*byte)),
+        )
     }
 
     fn vector8(&mut self) -> Option<&'a [u8]> {

@@ -100,7 +100,11 @@ impl ServerKeys {
         }
         self.keys
             .iter()
-            .find(|key| key.names.iter().any(|pattern| names::matches(pattern, name)))
+            .find(|key| {
+                key.names
+                    .iter()
+                    .any(|pattern| names::matches(pattern, name))
+            })
             .map(|key| key.key.clone())
             .or(only)
     }

@@ -1,8 +1,8 @@
 //! The tls binding: server, client and proxy kinds, on rustls (ring provider) over engine
 //! streams.
 //!
-//! - `server` terminates TLS with the vault keys named in `keys` (chosen by server name, see
-//!   [`keys`](crate::keys)) and opens a plaintext stream toward the route the handshake selects
+//! - `server` terminates TLS with the vault keys named in `keys` (chosen by the server name the
+//!   client asks for) and opens a plaintext stream toward the route the handshake selects
 //!   (`authority` = SNI, `alpn`, `port`).
 //! - `client` speaks TLS toward its exit on behalf of a plaintext opener.
 //! - `proxy` routes by the ClientHello without terminating.

@@ -53,7 +53,10 @@ impl Binding for TlsProxy {
 }
 
 /// Reads until the ClientHello is whole; `None` when the bytes are not one.
-async fn read_hello(network: &mut StreamIo, buffer: &mut BytesMut) -> Option<crate::client_hello::Hello> {
+async fn read_hello(
+    network: &mut StreamIo,
+    buffer: &mut BytesMut,
+) -> Option<crate::client_hello::Hello> {
     loop {
         match peek(buffer) {
             Peeked::Hello(hello) => return Some(hello),
@@ -106,7 +109,8 @@ impl Shared {
             return;
         };
         let exit = route.exit.clone();
-        let Some(mut next) = open_exit(&self.id, &exit, &begin, self.window, self.hello_timeout).await
+        let Some(mut next) =
+            open_exit(&self.id, &exit, &begin, self.window, self.hello_timeout).await
         else {
             let _ = network.shutdown().await;
             return;

@@ -1,9 +1,9 @@
 //! Route conditions matched against what a connection's handshake revealed.
 
 use serde::de::IgnoredAny;
+use zilla_binding_tcp::TcpBeginEx;
 use zilla_engine::frame::Begin;
 use zilla_engine::route::{Captures, Resolved, Routes};
-use zilla_binding_tcp::TcpBeginEx;
 
 use crate::conditions::TlsCondition;
 use crate::names;

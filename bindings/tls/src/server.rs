@@ -31,7 +31,10 @@ struct Shared {
 }
 
 impl TlsServer {
-    pub fn build(context: BuildContext<'_>, handshake_timeout: Duration) -> Result<Self, BuildError> {
+    pub fn build(
+        context: BuildContext<'_>,
+        handshake_timeout: Duration,
+    ) -> Result<Self, BuildError> {
         let options: TlsOptions = context.options()?;
         let config: ServerConfig = server_config(&context.id, &options, context.vault.as_deref())?;
         Ok(Self {

@@ -115,7 +115,9 @@ pub(crate) fn server_config(
     let trust = options.trust.as_deref().unwrap_or_default();
     let signers = options.signers.as_deref().unwrap_or_default();
     let mut client_roots = certificates(id, vault, "trust", trust, |a| vault.certificate(a))?;
-    client_roots.extend(certificates(id, vault, "signers", signers, |a| vault.signer(a))?);
+    client_roots.extend(certificates(id, vault, "signers", signers, |a| {
+        vault.signer(a)
+    })?);
     let default_mutual = if options.trust.is_some() {
         Mutual::Required
     } else {
@@ -135,8 +137,10 @@ pub(crate) fn server_config(
                 "mutual TLS needs trust or signers entries to check client certificates against",
             ));
         }
-        let verifier =
-            WebPkiClientVerifier::builder_with_provider(Arc::new(roots(id, client_roots, false)?), provider);
+        let verifier = WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots(id, client_roots, false)?),
+            provider,
+        );
         let verifier = match mutual {
             Mutual::Requested => verifier.allow_unauthenticated(),
             _ => verifier,

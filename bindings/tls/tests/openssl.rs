@@ -9,9 +9,17 @@ use support::*;
 async fn s_client_sees_localhost_and_gets_its_data_back() {
     let options = json!({ "keys": ["localhost"], "sni": ["localhost"] });
     let (_server, address) = tls_echo_server(options, vault()).await;
-    let output = openssl_client(address, &["-servername", "localhost"], b"ping-through-openssl\n").await;
+    let output = openssl_client(
+        address,
+        &["-servername", "localhost"],
+        b"ping-through-openssl\n",
+    )
+    .await;
     assert!(output.contains("CN = localhost"), "{output}");
-    assert!(output.contains("Verification") || output.contains("Verify return code"), "{output}");
+    assert!(
+        output.contains("Verification") || output.contains("Verify return code"),
+        "{output}"
+    );
     assert!(output.contains("ping-through-openssl"), "no echo: {output}");
 }
 
@@ -23,7 +31,14 @@ async fn s_client_with_tls_1_2_and_a_trusted_chain() {
     let ca = ca.to_string_lossy();
     let output = openssl_client(
         address,
-        &["-servername", "localhost", "-tls1_2", "-CAfile", &ca, "-verify_return_error"],
+        &[
+            "-servername",
+            "localhost",
+            "-tls1_2",
+            "-CAfile",
+            &ca,
+            "-verify_return_error",
+        ],
         b"twelve\n",
     )
     .await;

@@ -20,10 +20,14 @@ async fn data_is_echoed_over_tls_1_2_and_1_3() {
             .await
             .unwrap_or_else(|error| panic!("{version:?}: {error}"));
         assert_eq!(tls.get_ref().1.protocol_version(), Some(version.version));
-        let echoed = round_trip(&mut tls, MESSAGE).await.unwrap_or_else(|e| panic!("{e}"));
+        let echoed = round_trip(&mut tls, MESSAGE)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(echoed, MESSAGE);
         let big: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
-        let echoed = round_trip(&mut tls, &big).await.unwrap_or_else(|e| panic!("{e}"));
+        let echoed = round_trip(&mut tls, &big)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(echoed, big, "large payload through credit-limited streams");
     }
 }
@@ -37,7 +41,9 @@ async fn a_version_option_pins_the_protocol() {
     if let Ok(tls) = &mut refused {
         assert!(round_trip(tls, MESSAGE).await.is_err());
     }
-    let mut tls = connect(address, "localhost").await.unwrap_or_else(|e| panic!("{e}"));
+    let mut tls = connect(address, "localhost")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         tls.get_ref().1.protocol_version(),
         Some(rustls::ProtocolVersion::TLSv1_2)
@@ -50,18 +56,25 @@ async fn a_server_name_outside_sni_is_refused() {
     let options = json!({ "keys": ["localhost"], "sni": ["localhost"] });
     let (_server, address) = tls_echo_server(options, vault()).await;
     assert!(connect(address, "elsewhere.test").await.is_err());
-    let mut tls = connect(address, "localhost").await.unwrap_or_else(|e| panic!("{e}"));
+    let mut tls = connect(address, "localhost")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(round_trip(&mut tls, MESSAGE).await.is_ok());
 }
 
 #[tokio::test]
 async fn sni_chooses_among_several_keys() {
-    let vault = vault_in(json!({ "keys": { "store": "pem", "type": "pem" } }), &keys_dir());
+    let vault = vault_in(
+        json!({ "keys": { "store": "pem", "type": "pem" } }),
+        &keys_dir(),
+    );
     let options = json!({ "keys": ["localhost", "example"] });
     let (_server, address) = tls_echo_server(options, vault).await;
     for name in ["localhost", "example.com"] {
         // The client checks the certificate against the name, so success means the right key.
-        let mut tls = connect(address, name).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut tls = connect(address, name)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(round_trip(&mut tls, MESSAGE).await.is_ok(), "{name}");
     }
     assert!(connect(address, "unknown.test").await.is_err());
@@ -73,14 +86,19 @@ async fn mutual_required_refuses_a_client_without_a_trusted_certificate() {
     let (_server, address) = tls_echo_server(options, vault()).await;
 
     let with_cert = client_config(Some("client"), rustls::ALL_VERSIONS);
-    let mut tls = connect_with(address, "localhost", with_cert).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut tls = connect_with(address, "localhost", with_cert)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(round_trip(&mut tls, MESSAGE).await.is_ok());
 
     for client in [None, Some("rogue-client")] {
         let config = client_config(client, rustls::ALL_VERSIONS);
         // Under TLS 1.3 the client finishes first; the refusal arrives as an alert after.
         if let Ok(mut tls) = connect_with(address, "localhost", config).await {
-            assert!(round_trip(&mut tls, MESSAGE).await.is_err(), "{client:?} accepted");
+            assert!(
+                round_trip(&mut tls, MESSAGE).await.is_err(),
+                "{client:?} accepted"
+            );
         }
     }
 }
@@ -100,7 +118,9 @@ async fn mutual_requested_accepts_clients_with_or_without_a_certificate() {
     let (_server, address) = tls_echo_server(options, vault()).await;
     for client in [None, Some("client")] {
         let config = client_config(client, rustls::ALL_VERSIONS);
-        let mut tls = connect_with(address, "localhost", config).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut tls = connect_with(address, "localhost", config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(round_trip(&mut tls, MESSAGE).await.is_ok(), "{client:?}");
     }
 }
@@ -108,22 +128,41 @@ async fn mutual_requested_accepts_clients_with_or_without_a_certificate() {
 #[tokio::test]
 async fn plaintext_and_garbage_are_closed_while_others_carry_on() {
     let (server, address) = tls_echo_server(json!({ "keys": ["localhost"] }), vault()).await;
-    let mut good = connect(address, "localhost").await.unwrap_or_else(|e| panic!("{e}"));
+    let mut good = connect(address, "localhost")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(round_trip(&mut good, MESSAGE).await.is_ok());
 
-    let mut plaintext = TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
-    plaintext.write_all(b"CONNECT mqtt please\r\n\r\n").await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(closed(&mut plaintext).await, "plaintext connection left open");
+    let mut plaintext = TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    plaintext
+        .write_all(b"CONNECT mqtt please\r\n\r\n")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        closed(&mut plaintext).await,
+        "plaintext connection left open"
+    );
 
-    let mut garbage = TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut garbage = TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut hello = vec![0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0xff, 0xff, 0xff];
     hello.extend_from_slice(&[0xab; 60]);
-    garbage.write_all(&hello).await.unwrap_or_else(|e| panic!("{e}"));
+    garbage
+        .write_all(&hello)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(closed(&mut garbage).await, "garbage connection left open");
 
-    let echoed = round_trip(&mut good, b"still here").await.unwrap_or_else(|e| panic!("{e}"));
+    let echoed = round_trip(&mut good, b"still here")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(echoed, b"still here");
-    let mut fresh = connect(address, "localhost").await.unwrap_or_else(|e| panic!("{e}"));
+    let mut fresh = connect(address, "localhost")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(round_trip(&mut fresh, MESSAGE).await.is_ok());
     drop((plaintext, garbage, good, fresh));
     let _ = server;
@@ -136,7 +175,9 @@ async fn a_legacy_keystore_serves() {
         &keys_dir(),
     );
     let (_server, address) = tls_echo_server(json!({ "keys": ["localhost"] }), vault).await;
-    let mut tls = connect(address, "localhost").await.unwrap_or_else(|e| panic!("{e}"));
+    let mut tls = connect(address, "localhost")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(round_trip(&mut tls, MESSAGE).await.is_ok());
 }
 
@@ -150,7 +191,10 @@ async fn a_missing_key_alias_fails_the_build_naming_vault_and_alias() {
         .err()
         .map(|error| error.to_string())
         .unwrap_or_default();
-    assert!(error.contains("test:vault") && error.contains("\"nobody\""), "{error}");
+    assert!(
+        error.contains("test:vault") && error.contains("\"nobody\""),
+        "{error}"
+    );
 }
 
 /// The upstream example's keystore (a v1 certificate with only a CN, in a legacy PKCS#12).
@@ -169,6 +213,8 @@ async fn the_upstream_keystore_serves_localhost() {
     let options = json!({ "keys": ["localhost"], "sni": ["localhost"] });
     let (_server, address) = tls_echo_server(options, vault).await;
     let output = openssl_client(address, &["-servername", "localhost"], MESSAGE).await;
-    assert!(output.contains("CN = localhost") || output.contains("CN=localhost"), "{output}");
+    assert!(
+        output.contains("CN = localhost") || output.contains("CN=localhost"),
+        "{output}"
+    );
 }
-

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -125,7 +125,10 @@ pub async fn tcp_server(next: Exit) -> (Arc<TcpServer>, SocketAddr) {
 }
 
 /// tcp server → tls server (with `options` and `vault`) → echo.
-pub async fn tls_echo_server(options: Value, vault: Arc<dyn Vault>) -> (Arc<TcpServer>, SocketAddr) {
+pub async fn tls_echo_server(
+    options: Value,
+    vault: Arc<dyn Vault>,
+) -> (Arc<TcpServer>, SocketAddr) {
     let config = config(json!({
         "type": "tls", "kind": "server", "vault": "vault", "options": options, "exit": "echo"
     }));
@@ -142,7 +145,8 @@ pub fn certificates(file: &str) -> Vec<CertificateDer<'static>> {
 }
 
 pub fn private_key(file: &str) -> PrivateKeyDer<'static> {
-    PrivateKeyDer::from_pem_file(keys_dir().join(file)).unwrap_or_else(|error| panic!("{file}: {error}"))
+    PrivateKeyDer::from_pem_file(keys_dir().join(file))
+        .unwrap_or_else(|error| panic!("{file}: {error}"))
 }
 
 /// A rustls client that trusts the test CA, optionally presenting `client` (`<name>.crt` and
@@ -153,7 +157,9 @@ pub fn client_config(
 ) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     for certificate in certificates("ca.crt") {
-        roots.add(certificate).unwrap_or_else(|error| panic!("{error}"));
+        roots
+            .add(certificate)
+            .unwrap_or_else(|error| panic!("{error}"));
     }
     let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
@@ -186,8 +192,16 @@ pub async fn connect_with(
         .unwrap_or_else(|_| panic!("handshake hung"))
 }
 
-pub async fn connect(address: SocketAddr, server_name: &str) -> std::io::Result<TlsStream<TcpStream>> {
-    connect_with(address, server_name, client_config(None, rustls::ALL_VERSIONS)).await
+pub async fn connect(
+    address: SocketAddr,
+    server_name: &str,
+) -> std::io::Result<TlsStream<TcpStream>> {
+    connect_with(
+        address,
+        server_name,
+        client_config(None, rustls::ALL_VERSIONS),
+    )
+    .await
 }
 
 /// Writes `message` and reads it back; an error when the connection refuses.
