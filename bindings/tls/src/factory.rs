@@ -17,6 +17,9 @@ use crate::proxy::TlsProxy;
 use crate::server::TlsServer;
 use crate::shape::shape_problems;
 
+/// The `version` values the runtime accepts (rustls speaks TLS 1.2 and 1.3 only).
+const SUPPORTED_VERSIONS: &[&str] = &["TLS", "TLSv1.2", "TLSv1.3"];
+
 /// How long a handshake (or, for a proxy, the ClientHello) may take before the connection is
 /// closed, and how long the next hop may take to accept a stream.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,6 +79,17 @@ impl BindingFactory for TlsBindingFactory {
             );
         }
         problems.extend(vault_problems(context, &options));
+        if let Some(version) = options.version.as_deref() {
+            if !SUPPORTED_VERSIONS.contains(&version) {
+                problems.push(
+                    Problem::new(
+                        "/options/version",
+                        format!("unsupported version {version:?}"),
+                    )
+                    .with_hint("use TLS (either), TLSv1.2 or TLSv1.3"),
+                );
+            }
+        }
         problems
     }
 

@@ -218,3 +218,21 @@ async fn the_upstream_keystore_serves_localhost() {
         "{output}"
     );
 }
+
+#[tokio::test]
+async fn a_silent_client_is_closed_after_the_handshake_timeout() {
+    let config = config(json!({
+        "type": "tls", "kind": "server", "vault": "vault",
+        "options": { "keys": ["localhost"] }, "exit": "echo"
+    }));
+    let context = context("tls", &config, vec![("echo", echo())], Some(vault()));
+    let tls = zilla_binding_tls::TlsServer::build(context, std::time::Duration::from_millis(300))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let (_server, address) = tcp_server(exit(std::sync::Arc::new(tls))).await;
+    let mut silent = TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = std::time::Instant::now();
+    assert!(closed(&mut silent).await);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250));
+}
