@@ -13,7 +13,7 @@ use zilla_engine::io::StreamIo;
 use zilla_engine::stream::StreamEnd;
 
 use crate::client_hello::{peek, Peeked, MAX_HELLO};
-use crate::pump::{open_exit, relay};
+use crate::pump::{close_gracefully, open_exit, relay};
 use crate::routing::{local_port, Handshake, TlsRoutes};
 
 pub struct TlsProxy {
@@ -88,7 +88,7 @@ impl Shared {
         let hello = tokio::time::timeout(self.hello_timeout, read_hello(&mut network, &mut buffer));
         let Ok(Some(hello)) = hello.await else {
             tracing::debug!(binding = %self.id, "no ClientHello; closing");
-            let _ = network.shutdown().await;
+            close_gracefully(&mut network).await;
             return;
         };
         let port = local_port(&begin);
@@ -105,14 +105,14 @@ impl Shared {
         });
         let Some(route) = route else {
             tracing::debug!(binding = %self.id, server_name = ?hello.server_name, "no route; closing");
-            let _ = network.shutdown().await;
+            close_gracefully(&mut network).await;
             return;
         };
         let exit = route.exit.clone();
         let Some(mut next) =
             open_exit(&self.id, &exit, &begin, self.window, self.hello_timeout).await
         else {
-            let _ = network.shutdown().await;
+            close_gracefully(&mut network).await;
             return;
         };
         if next.write_all(&buffer).await.is_err() || !relay(&mut network, &mut next).await {

@@ -57,3 +57,22 @@ where
         }
     }
 }
+
+/// How long a refused connection is kept to let its last bytes (a TLS alert) reach the peer.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Ends our side and waits, briefly, for the peer to close too: dropping the stream at once
+/// would let the network side abort before it wrote what we sent last.
+pub(crate) async fn close_gracefully<S: AsyncRead + AsyncWrite + Unpin>(io: &mut S) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = io.shutdown().await;
+    let mut discard = [0u8; 1024];
+    let drain = async {
+        while let Ok(read) = io.read(&mut discard).await {
+            if read == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+}

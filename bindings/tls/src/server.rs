@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use rustls::ServerConfig;
-use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
 use zilla_engine::binding::{Binding, BuildContext, BuildError};
 use zilla_engine::frame::{Begin, BindingId, Extension};
@@ -14,7 +13,7 @@ use zilla_engine::io::StreamIo;
 use zilla_engine::stream::StreamEnd;
 
 use crate::options::TlsOptions;
-use crate::pump::{open_exit, relay};
+use crate::pump::{close_gracefully, open_exit, relay};
 use crate::routing::{local_port, Handshake, TlsRoutes};
 use crate::settings::server_config;
 
@@ -80,7 +79,7 @@ impl Shared {
             Ok(Err((error, mut network))) => {
                 // The alert, if any, was written; an orderly close lets it reach the client.
                 tracing::debug!(binding = %self.id, %error, "tls handshake failed");
-                let _ = network.shutdown().await;
+                close_gracefully(&mut network).await;
                 return;
             }
             Err(_) => {
@@ -102,14 +101,14 @@ impl Shared {
         };
         let Some(route) = handshake.route(&self.routes, &begin) else {
             tracing::debug!(binding = %self.id, ?authority, ?alpn, "no route; closing");
-            let _ = tls.shutdown().await;
+            close_gracefully(&mut tls).await;
             return;
         };
         let exit = route.exit.clone();
         let Some(mut next) =
             open_exit(&self.id, &exit, &begin, self.window, self.handshake_timeout).await
         else {
-            let _ = tls.shutdown().await;
+            close_gracefully(&mut tls).await;
             return;
         };
         if !relay(&mut tls, &mut next).await {
