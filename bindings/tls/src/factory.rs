@@ -1,6 +1,7 @@
 //! The factory registered for `type: tls`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use zilla_engine::binding::{
@@ -9,9 +10,19 @@ use zilla_engine::binding::{
 use zilla_engine::config::error::Problem;
 use zilla_engine::config::model::Kind;
 
+use crate::client::TlsClient;
 use crate::conditions::{TlsCondition, TlsWith};
 use crate::options::TlsOptions;
+use crate::proxy::TlsProxy;
+use crate::server::TlsServer;
 use crate::shape::shape_problems;
+
+/// The `version` values the runtime accepts (rustls speaks TLS 1.2 and 1.3 only).
+const SUPPORTED_VERSIONS: &[&str] = &["TLS", "TLSv1.2", "TLSv1.3"];
+
+/// How long a handshake (or, for a proxy, the ClientHello) may take before the connection is
+/// closed, and how long the next hop may take to accept a stream.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TlsBindingFactory;
@@ -68,15 +79,33 @@ impl BindingFactory for TlsBindingFactory {
             );
         }
         problems.extend(vault_problems(context, &options));
+        if let Some(version) = options.version.as_deref() {
+            if !SUPPORTED_VERSIONS.contains(&version) {
+                problems.push(
+                    Problem::new(
+                        "/options/version",
+                        format!("unsupported version {version:?}"),
+                    )
+                    .with_hint("use TLS (either), TLSv1.2 or TLSv1.3"),
+                );
+            }
+        }
         problems
     }
 
     fn build(&self, context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> {
-        let _options: TlsOptions = context.options()?;
-        Err(BuildError::Config(format!(
-            "{}: the tls binding ({}) is not available in this build yet",
-            context.id, context.config.kind
-        )))
+        let timeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        Ok(match context.config.kind {
+            Kind::Server => Arc::new(TlsServer::build(context, timeout)?),
+            Kind::Client => Arc::new(TlsClient::build(context, timeout)?),
+            Kind::Proxy => Arc::new(TlsProxy::build(context, timeout)?),
+            other => {
+                return Err(BuildError::Config(format!(
+                    "{}: a tls binding cannot be of kind {other}",
+                    context.id
+                )))
+            }
+        })
     }
 }
 

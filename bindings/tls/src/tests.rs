@@ -229,3 +229,13 @@ fn schemas_are_self_contained_and_never_take_null() {
         }
     }
 }
+
+#[test]
+fn an_unsupported_version_is_reported_at_the_field() {
+    let config = binding(json!({
+        "type": "tls", "kind": "server", "vault": "v",
+        "options": { "keys": ["localhost"], "version": "SSLv3" },
+        "exit": "next"
+    }));
+    assert_eq!(check(&config), vec!["/options/version".to_string()]);
+}

@@ -40,7 +40,8 @@ impl FilesystemOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VaultStore {
-    /// Path of the file, relative to the config file's directory unless absolute.
+    /// Path of the file (or, for PEM, a directory), relative to the config file's directory
+    /// unless absolute.
     pub store: String,
     #[serde(default, rename = "type")]
     pub type_: StoreType,
@@ -54,12 +55,14 @@ pub struct VaultStore {
 }
 
 /// Keystore formats this vault reads. Zilla takes any Java keystore type name; only PKCS#12
-/// is portable outside the JVM, so others are refused at validation instead of at start.
+/// is portable outside the JVM, so other Java types are refused at validation instead of at
+/// start. `pem` is ours: a PEM file, or a directory of them (aliases are file stems).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreType {
     #[default]
     Pkcs12,
+    Pem,
 }
 
 /// How certificate revocation is checked.

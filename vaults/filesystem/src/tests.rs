@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use zilla_engine::registry::ComponentFactory;
+use zilla_engine::registry::{ComponentCheck, ComponentFactory};
 
 use crate::{FilesystemOptions, FilesystemVaultFactory, StoreType};
 
@@ -73,10 +73,15 @@ fn unknown_fields_are_rejected() {
     ));
 }
 
+/// The committed test keys, shared with the tls binding.
+fn test_keys() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bindings/tls/tests/keys")
+}
+
 #[test]
 fn stores_must_exist_relative_to_the_config() {
     let dir = scratch_dir("stores");
-    let options = upstream_like_options();
+    let options = json!({ "keys": { "store": "tls/localhost.p12", "password": "test-password" } });
     assert_eq!(pointers(&options, &dir), vec!["/options/keys/store"]);
     let problems = FilesystemVaultFactory.check(Some(&options), &dir);
     assert!(
@@ -85,11 +90,52 @@ fn stores_must_exist_relative_to_the_config() {
         problems[0].message
     );
     std::fs::create_dir_all(dir.join("tls")).expect("tls dir");
-    std::fs::write(dir.join("tls/localhost.p12"), b"not decoded yet").expect("write");
+    std::fs::copy(
+        test_keys().join("localhost.p12"),
+        dir.join("tls/localhost.p12"),
+    )
+    .expect("copy");
     assert!(pointers(&options, &dir).is_empty());
     let directory = json!({ "trust": { "store": "tls" } });
     assert_eq!(pointers(&directory, &dir), vec!["/options/trust/store"]);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn files_are_left_alone_when_file_checks_are_off() {
+    let options = upstream_like_options();
+    let check = ComponentCheck {
+        options: Some(&options),
+        config_dir: Path::new("/nonexistent"),
+        check_files: false,
+    };
+    assert!(FilesystemVaultFactory.check_component(&check).is_empty());
+}
+
+#[test]
+fn a_wrong_password_is_reported_at_the_password() {
+    let options = json!({ "keys": { "store": "localhost.p12", "password": "nope" } });
+    assert_eq!(
+        pointers(&options, &test_keys()),
+        vec!["/options/keys/password"]
+    );
+}
+
+#[test]
+fn a_listed_entry_the_store_lacks_is_reported_at_the_entry() {
+    let options = json!({ "keys": {
+        "store": "localhost.p12", "password": "test-password", "entries": ["localhost", "other"]
+    } });
+    assert_eq!(
+        pointers(&options, &test_keys()),
+        vec!["/options/keys/entries/1"]
+    );
+    let problems = FilesystemVaultFactory.check(Some(&options), &test_keys());
+    assert!(
+        problems[0].message.contains("\"other\"") && problems[0].message.contains("localhost"),
+        "{}",
+        problems[0].message
+    );
 }
 
 #[test]
