@@ -1,6 +1,9 @@
 //! Shared helpers for end-to-end tests: run the real `zilla` binary as a user would.
 #![allow(dead_code)]
 
+pub mod mosquitto;
+pub mod raw_mqtt;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
