@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use zilla_engine::frame::Extension;
 
-use super::app_streams::Role;
+use super::app_streams::{AppStreams, Role};
 use super::connection::{Connection, Phase};
 use crate::codec::{Disconnect, Packet, Properties};
 use crate::contract::{MqttResetEx, SessionFlushEx};
@@ -124,12 +124,16 @@ impl Connection {
                 _ => stream.close(ending.abort_streams),
             }
         }
+        let deadline = Instant::now() + self.shared.settings.linger_timeout;
         if ending.abort_network {
             self.net.abort();
+            linger(&mut self.streams, deadline).await;
         } else {
-            self.net.close().await;
+            tokio::join!(
+                self.net.close(deadline),
+                linger(&mut self.streams, deadline)
+            );
         }
-        self.linger().await;
     }
 
     /// Waits (briefly) until every outstanding QoS 0 publish was consumed by the next hop, so
@@ -157,19 +161,17 @@ impl Connection {
             }
         }
     }
+}
 
-    /// Waits (briefly) for the next hop to close its reply directions.
-    async fn linger(&mut self) {
-        let deadline = Instant::now() + self.shared.settings.linger_timeout;
-        while !self.streams.replies_done() {
-            let streams = &mut self.streams;
-            let next = std::future::poll_fn(|cx| streams.poll_next(cx, true));
-            if tokio::time::timeout_at(deadline.into(), next)
-                .await
-                .is_err()
-            {
-                return;
-            }
+/// Waits (until `deadline`) for the next hop to close its reply directions.
+async fn linger(streams: &mut AppStreams, deadline: Instant) {
+    while !streams.replies_done() {
+        let next = std::future::poll_fn(|cx| streams.poll_next(cx, true));
+        if tokio::time::timeout_at(deadline.into(), next)
+            .await
+            .is_err()
+        {
+            return;
         }
     }
 }

@@ -6,6 +6,7 @@
 //! so the packets one event produces leave in one frame.
 
 use std::io;
+use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -89,13 +90,25 @@ impl Network {
         self.io.write_all(&bytes).await
     }
 
-    /// Writes what was queued and ends the network stream in order.
-    pub async fn close(&mut self) {
+    /// Writes what was queued, ends the network stream in order, and keeps our end until the
+    /// client closed its side too (or `deadline` passed): dropping it earlier could let the
+    /// network side drop the socket before it wrote the last packets.
+    pub async fn close(&mut self, deadline: Instant) {
         let _ = self.flush().await;
-        if !self.closed {
-            self.closed = true;
-            let _ = self.io.shutdown().await;
+        if self.closed {
+            return;
         }
+        self.closed = true;
+        let _ = self.io.shutdown().await;
+        let drained = async {
+            let mut discard = [0u8; 1024];
+            while let Ok(read) = self.io.read(&mut discard).await {
+                if read == 0 {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout_at(deadline.into(), drained).await;
     }
 
     /// Ends the network stream abortively.
