@@ -232,3 +232,20 @@ async fn a_half_closed_socket_still_gets_its_answers_until_it_closes() {
     assert!(matches!(session.frame().await, Frame::Abort(_)));
     client.closed().await;
 }
+
+#[tokio::test]
+async fn stopping_disconnects_v5_clients_with_0x8b_and_idle_waits_for_them() {
+    let mut gateway = Gateway::start(json!({})).await;
+    let (mut client, mut session) = gateway
+        .connected(connect(V5, "s"), SessionAcceptedEx::default())
+        .await;
+    let mqtt = gateway.mqtt();
+    mqtt.stop().await;
+    assert_eq!(disconnect_code(client.recv().await), reason::SERVER_SHUTTING_DOWN);
+    assert!(matches!(session.frame().await, Frame::Abort(_)));
+    client.closed().await;
+    drop(client);
+    tokio::time::timeout(WAIT, mqtt.idle())
+        .await
+        .unwrap_or_else(|_| panic!("connection still live"));
+}

@@ -5,6 +5,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
 use zilla_engine::frame::Control;
 use zilla_engine::guard::Authorization;
 use zilla_engine::io::StreamIo;
@@ -67,16 +68,23 @@ pub struct Connection {
     pub(super) inbound: Inbound,
     pub(super) outbound: Outbound,
     pub(super) replies: PendingReplies,
+    stopping: watch::Receiver<bool>,
 }
 
 enum Event {
     Read(std::io::Result<usize>),
     Stream(StreamId, StreamEvent),
     Timer,
+    Stopping,
 }
 
 impl Connection {
-    pub fn new(shared: Arc<Shared>, network: StreamEnd, affinity: u64) -> Self {
+    pub fn new(
+        shared: Arc<Shared>,
+        network: StreamEnd,
+        affinity: u64,
+        stopping: watch::Receiver<bool>,
+    ) -> Self {
         let now = Instant::now();
         let io = StreamIo::new(network, shared.settings.window);
         let net = Network::new(io, shared.settings.maximum_packet_size);
@@ -93,6 +101,7 @@ impl Connection {
             inbound: Inbound::default(),
             outbound: Outbound::default(),
             replies: PendingReplies::default(),
+            stopping,
         }
     }
 
@@ -116,6 +125,7 @@ impl Connection {
                     Event::Stream(id, event)
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => Event::Timer,
+                _ = self.stopping.wait_for(|stopping| *stopping) => Event::Stopping,
             };
             let flow = match event {
                 Event::Read(Ok(0)) => {
@@ -129,6 +139,9 @@ impl Connection {
                 }
                 Event::Stream(id, event) => self.on_stream(id, event),
                 Event::Timer => self.on_timer(),
+                Event::Stopping => {
+                    ControlFlow::Break(Ending::will(Some(reason::SERVER_SHUTTING_DOWN)))
+                }
             };
             let flow = match flow {
                 // Packets that waited for CONNACK are taken up as soon as it went out.

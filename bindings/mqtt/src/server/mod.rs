@@ -22,6 +22,7 @@ mod subscribe;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tokio::sync::watch;
 use zilla_engine::binding::{Binding, BuildContext, BuildError};
 use zilla_engine::frame::{Begin, BindingId, Extension};
 use zilla_engine::stream::StreamEnd;
@@ -44,9 +45,11 @@ pub fn build(context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> 
         settings: Settings::new(context.limits.stream_window),
         events: context.events.clone(),
         options,
+        stopping: watch::Sender::new(false),
     };
     Ok(Arc::new(MqttServer {
         shared: Arc::new(shared),
+        live: watch::Sender::new(0),
     }))
 }
 
@@ -58,10 +61,31 @@ pub struct Shared {
     pub settings: Settings,
     pub events: Events,
     pub options: MqttServerOptions,
+    /// Set when the binding stops: every connection ends with DISCONNECT 0x8B. Shared, so
+    /// that it outlives the binding for as long as a connection runs.
+    pub stopping: watch::Sender<bool>,
 }
 
 pub struct MqttServer {
     shared: Arc<Shared>,
+    /// Connections still running.
+    live: watch::Sender<usize>,
+}
+
+/// Counts a connection as live until it is dropped.
+struct LiveConnection(watch::Sender<usize>);
+
+impl LiveConnection {
+    fn new(live: &watch::Sender<usize>) -> Self {
+        live.send_modify(|count| *count = count.saturating_add(1));
+        Self(live.clone())
+    }
+}
+
+impl Drop for LiveConnection {
+    fn drop(&mut self) {
+        self.0.send_modify(|count| *count = count.saturating_sub(1));
+    }
 }
 
 #[async_trait]
@@ -82,7 +106,21 @@ impl Binding for MqttServer {
         if network.tx.begin(reply).is_err() {
             return;
         }
-        let connection = Connection::new(self.shared.clone(), network, affinity);
-        tokio::spawn(connection.run());
+        let live = LiveConnection::new(&self.live);
+        let stopping = self.shared.stopping.subscribe();
+        let connection = Connection::new(self.shared.clone(), network, affinity, stopping);
+        tokio::spawn(async move {
+            connection.run().await;
+            drop(live);
+        });
+    }
+
+    async fn stop(&self) {
+        self.shared.stopping.send_replace(true);
+    }
+
+    async fn idle(&self) {
+        let mut live = self.live.subscribe();
+        let _ = live.wait_for(|count| *count == 0).await;
     }
 }

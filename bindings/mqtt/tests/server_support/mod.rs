@@ -298,6 +298,11 @@ impl Gateway {
         }
     }
 
+    /// The mqtt server binding itself.
+    pub fn mqtt(&self) -> Arc<dyn Binding> {
+        self._mqtt.clone()
+    }
+
     /// The next application stream the server opened.
     pub async fn next_stream(&mut self) -> Opened {
         tokio::time::timeout(WAIT, self.opened.recv())
