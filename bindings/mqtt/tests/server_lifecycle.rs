@@ -241,7 +241,10 @@ async fn stopping_disconnects_v5_clients_with_0x8b_and_idle_waits_for_them() {
         .await;
     let mqtt = gateway.mqtt();
     mqtt.stop().await;
-    assert_eq!(disconnect_code(client.recv().await), reason::SERVER_SHUTTING_DOWN);
+    assert_eq!(
+        disconnect_code(client.recv().await),
+        reason::SERVER_SHUTTING_DOWN
+    );
     assert!(matches!(session.frame().await, Frame::Abort(_)));
     client.closed().await;
     drop(client);

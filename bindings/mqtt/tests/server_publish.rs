@@ -303,3 +303,55 @@ async fn guarded_identity_params_route_only_the_owners_topics() {
         reason::IMPLEMENTATION_SPECIFIC_ERROR
     );
 }
+
+#[tokio::test]
+async fn the_next_hops_limits_are_announced_and_enforced() {
+    let mut gateway = Gateway::start(json!({})).await;
+    let mut client = gateway.client(V5).await;
+    client
+        .send(&Packet::Connect(Box::new(connect(V5, "limited"))))
+        .await;
+    let mut session = gateway.next_stream().await;
+    session.accept_session(SessionAcceptedEx {
+        receive_maximum: 1,
+        maximum_qos: QoS::AtLeastOnce,
+        ..SessionAcceptedEx::default()
+    });
+    match client.recv().await {
+        Packet::Connack(connack) => {
+            assert_eq!(connack.properties.receive_maximum, Some(1));
+            assert_eq!(connack.properties.maximum_qos, Some(1));
+        }
+        other => panic!("expected CONNACK, got {other:?}"),
+    }
+    client
+        .send(&publish("t", QoS::AtLeastOnce, Some(1), b"a"))
+        .await;
+    let mut stream = gateway.next_stream().await;
+    stream.accept(Extension::none());
+    stream.message().await;
+    client
+        .send(&publish("t", QoS::AtLeastOnce, Some(2), b"b"))
+        .await;
+    assert_eq!(
+        disconnect_code(client.recv().await),
+        reason::RECEIVE_MAXIMUM_EXCEEDED
+    );
+
+    let (mut client, _session) = gateway
+        .connected(
+            connect(V5, "qos"),
+            SessionAcceptedEx {
+                maximum_qos: QoS::AtLeastOnce,
+                ..SessionAcceptedEx::default()
+            },
+        )
+        .await;
+    client
+        .send(&publish("t", QoS::ExactlyOnce, Some(1), b"a"))
+        .await;
+    assert_eq!(
+        disconnect_code(client.recv().await),
+        reason::QOS_NOT_SUPPORTED
+    );
+}
