@@ -1,0 +1,225 @@
+//! The application streams of one connection, and one poll over all of them so the
+//! connection's loop can wait on every stream at once.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::BytesMut;
+use zilla_engine::binding::Exit;
+use zilla_engine::frame::{Begin, BindingId, Control, Extension, Frame};
+use zilla_engine::stream::{stream, StreamEnd};
+
+use super::ack_queue::AckQueue;
+use crate::codec::QoS;
+use crate::contract::MessageEx;
+
+pub type StreamId = u32;
+
+/// What happened on one application stream.
+#[derive(Debug)]
+pub enum StreamEvent {
+    /// From the next hop against our initial direction; `None` once it went away.
+    Control(Option<Control>),
+    /// On the reply direction; `None` once the next hop dropped it.
+    Frame(Option<Frame>),
+}
+
+pub enum Role {
+    Session,
+    Publish(PublishState),
+    Subscribe(SubscribeState),
+}
+
+/// A publish stream's topic and the QoS 1/2 messages awaiting the next hop's acknowledgement.
+pub struct PublishState {
+    pub topic: String,
+    pub pending: VecDeque<PendingAck>,
+    pub last_used: Instant,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PendingAck {
+    /// The window acknowledgement that confirms the message.
+    pub end: u64,
+    pub packet_id: crate::codec::PacketId,
+    pub qos: QoS,
+}
+
+/// A subscribe stream's route and the filters it carries.
+pub struct SubscribeState {
+    pub exit: BindingId,
+    pub filters: BTreeSet<String>,
+}
+
+/// A message arriving in fragments, gathered until its last one.
+pub struct Partial {
+    pub message: Option<MessageEx>,
+    pub payload: BytesMut,
+    /// Too large for the client: consumed and acknowledged, never delivered.
+    pub dropped: bool,
+}
+
+pub struct AppStream {
+    pub role: Role,
+    pub end: StreamEnd,
+    /// The reply direction may still carry frames.
+    pub replying: bool,
+    /// The next hop may still send controls.
+    pub controlled: bool,
+    /// Our initial direction was closed.
+    pub closed: bool,
+    /// The next hop accepted the stream with its reply `Begin`.
+    pub accepted: bool,
+    pub acks: AckQueue,
+    pub partial: Option<Partial>,
+}
+
+impl AppStream {
+    /// Acknowledges the reply direction as far as completed deliveries allow.
+    pub fn acknowledge(&mut self) {
+        if let Some(position) = self.acks.advance() {
+            self.end.rx.acknowledge(position);
+        }
+    }
+
+    /// Whether the stream may deliver messages (its reply frames wait while the client's
+    /// receive maximum is reached).
+    fn delivers(&self) -> bool {
+        matches!(self.role, Role::Session | Role::Subscribe(_))
+    }
+
+    /// Closes our initial direction, orderly or not.
+    pub fn close(&mut self, abort: bool) {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        let _ = if abort {
+            self.end.tx.abort(Extension::none())
+        } else {
+            self.end.tx.end(Extension::none())
+        };
+    }
+}
+
+#[derive(Default)]
+pub struct AppStreams {
+    streams: BTreeMap<StreamId, AppStream>,
+    next: StreamId,
+    /// Publish streams by topic, subscribe streams by route.
+    pub by_topic: BTreeMap<String, StreamId>,
+    pub by_route: BTreeMap<BindingId, StreamId>,
+    pub session: Option<StreamId>,
+}
+
+impl AppStreams {
+    /// Opens a stream toward `exit`, granting its reply `window` bytes.
+    pub fn open(&mut self, exit: &Exit, begin: Begin, role: Role, window: u32) -> StreamId {
+        let (mut opener, target) = stream();
+        opener.rx.open_window(window, 0);
+        exit.binding.open(begin, target);
+        let id = self.next;
+        self.next = self.next.wrapping_add(1);
+        match &role {
+            Role::Session => self.session = Some(id),
+            Role::Publish(state) => {
+                self.by_topic.insert(state.topic.clone(), id);
+            }
+            Role::Subscribe(state) => {
+                self.by_route.insert(state.exit.clone(), id);
+            }
+        }
+        self.streams.insert(
+            id,
+            AppStream {
+                role,
+                end: opener,
+                replying: true,
+                controlled: true,
+                closed: false,
+                accepted: false,
+                acks: AckQueue::default(),
+                partial: None,
+            },
+        );
+        id
+    }
+
+    pub fn get_mut(&mut self, id: StreamId) -> Option<&mut AppStream> {
+        self.streams.get_mut(&id)
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&StreamId, &mut AppStream)> {
+        self.streams.iter_mut()
+    }
+
+    /// Forgets a stream (both its directions are over, or abandoned).
+    pub fn remove(&mut self, id: StreamId) -> Option<AppStream> {
+        let stream = self.streams.remove(&id)?;
+        match &stream.role {
+            Role::Session => {
+                if self.session == Some(id) {
+                    self.session = None;
+                }
+            }
+            Role::Publish(state) => {
+                if self.by_topic.get(&state.topic) == Some(&id) {
+                    self.by_topic.remove(&state.topic);
+                }
+            }
+            Role::Subscribe(state) => {
+                if self.by_route.get(&state.exit) == Some(&id) {
+                    self.by_route.remove(&state.exit);
+                }
+            }
+        }
+        Some(stream)
+    }
+
+    /// Streams whose both directions are over are dropped as they are found.
+    pub fn prune(&mut self) {
+        let finished: Vec<StreamId> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| s.closed && !s.replying)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in finished {
+            self.remove(id);
+        }
+    }
+
+    /// Whether every reply direction is over.
+    pub fn replies_done(&self) -> bool {
+        self.streams.values().all(|s| !s.replying)
+    }
+
+    /// The next event on any stream. Reply frames of delivering streams are left waiting
+    /// while `deliveries` is false.
+    pub fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+        deliveries: bool,
+    ) -> Poll<(StreamId, StreamEvent)> {
+        for (id, stream) in self.streams.iter_mut() {
+            if stream.controlled {
+                if let Poll::Ready(control) = stream.end.tx.poll_control(cx) {
+                    if control.is_none() {
+                        stream.controlled = false;
+                    }
+                    return Poll::Ready((*id, StreamEvent::Control(control)));
+                }
+            }
+            if stream.replying && (deliveries || !stream.delivers()) {
+                if let Poll::Ready(frame) = stream.end.rx.poll_recv(cx) {
+                    if matches!(frame, None | Some(Frame::End(_)) | Some(Frame::Abort(_))) {
+                        stream.replying = false;
+                    }
+                    return Poll::Ready((*id, StreamEvent::Frame(frame)));
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
