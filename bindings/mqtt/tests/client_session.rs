@@ -22,7 +22,10 @@ async fn session_is_accepted_and_present_when_resumed() {
     asked.session_expiry = u32::MAX;
     let (mut first, accepted_first) = accepted(&client, 1, asked.clone()).await;
     assert!(!accepted_first.session_present);
-    first.tx.end(Extension::none()).unwrap_or_else(|e| panic!("{e}"));
+    first
+        .tx
+        .end(Extension::none())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(next_frame(&mut first).await, Frame::End(_)));
 
     let (_second, accepted_second) = accepted(&client, 2, asked).await;
@@ -37,7 +40,10 @@ async fn clean_start_discards_the_session() {
     asked.clean_start = false;
     asked.session_expiry = 300;
     let (mut first, _) = accepted(&client, 1, asked.clone()).await;
-    first.tx.end(Extension::none()).unwrap_or_else(|e| panic!("{e}"));
+    first
+        .tx
+        .end(Extension::none())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(next_frame(&mut first).await, Frame::End(_)));
     asked.clean_start = true;
     let (_second, accepted_second) = accepted(&client, 2, asked).await;
@@ -57,7 +63,10 @@ async fn broker_down_refuses_the_session_with_server_unavailable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_broker_refuses_the_session_after_the_connack_timeout() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
+    let port = listener
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
     let holder = std::thread::spawn(move || listener.accept().map(|(socket, _)| socket));
     let client = client(port, json!({"connack-timeout": 1}));
     let started = Instant::now();
@@ -92,9 +101,9 @@ async fn second_connection_takes_the_session_over() {
     let (mut first, _) = accepted(&client, 1, session("twin")).await;
     let (_second, _) = accepted(&client, 2, session("twin")).await;
     let code = match next_frame(&mut first).await {
-        Frame::End(extension) | Frame::Abort(extension) => {
-            extension.get::<MqttResetEx>().map(|reset| reset.reason_code)
-        }
+        Frame::End(extension) | Frame::Abort(extension) => extension
+            .get::<MqttResetEx>()
+            .map(|reset| reset.reason_code),
         other => panic!("expected the session closed, got {other:?}"),
     };
     assert!(matches!(code, Some(0x8E) | Some(0x88)), "{code:?}");
@@ -120,16 +129,25 @@ async fn will_is_published_when_aborted_and_not_when_ended() {
     let mut watcher = Subscriber::start(broker.port, "wills/#", 1);
 
     let (mut ended, _) = accepted(&client, 1, with_will("polite", "wills/polite")).await;
-    ended.tx.end(Extension::none()).unwrap_or_else(|e| panic!("{e}"));
+    ended
+        .tx
+        .end(Extension::none())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(next_frame(&mut ended).await, Frame::End(_)));
 
     let (mut aborted, _) = accepted(&client, 2, with_will("rude", "wills/rude")).await;
-    aborted.tx.abort(Extension::none()).unwrap_or_else(|e| panic!("{e}"));
+    aborted
+        .tx
+        .abort(Extension::none())
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let line = tokio::task::block_in_place(|| watcher.message(WAIT));
     assert_eq!(line.as_deref(), Some("MSG|wills/rude|1|0|gone"));
     let more = tokio::task::block_in_place(|| watcher.message(Duration::from_millis(500)));
-    assert_eq!(more, None, "the orderly session's will must not be published");
+    assert_eq!(
+        more, None,
+        "the orderly session's will must not be published"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,7 +158,9 @@ async fn broker_loss_aborts_the_session_with_server_unavailable() {
     drop(broker);
     match next_frame(&mut opener).await {
         Frame::Abort(extension) => {
-            let reset = extension.get::<MqttResetEx>().map(|reset| reset.reason_code);
+            let reset = extension
+                .get::<MqttResetEx>()
+                .map(|reset| reset.reason_code);
             assert_eq!(reset, Some(0x88));
         }
         other => panic!("expected the session aborted, got {other:?}"),

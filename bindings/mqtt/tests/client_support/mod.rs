@@ -41,7 +41,8 @@ pub struct Broker {
 impl Broker {
     pub fn start() -> Self {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("mqtt-client-test-{}-{port}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("mqtt-client-test-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         let conf = dir.join("mosquitto.conf");
         std::fs::write(
@@ -58,7 +59,10 @@ impl Broker {
             .unwrap_or_else(|e| panic!("mosquitto: {e}"));
         let deadline = std::time::Instant::now() + WAIT;
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "mosquitto did not start");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "mosquitto did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Self { port, child, dir }
@@ -91,7 +95,11 @@ fn config(value: serde_json::Value) -> BindingConfig {
     serde_json::from_value(value).unwrap_or_else(|error| panic!("bad test config: {error}"))
 }
 
-fn context<'a>(name: &str, config: &'a BindingConfig, exits: Vec<(&str, Exit)>) -> BuildContext<'a> {
+fn context<'a>(
+    name: &str,
+    config: &'a BindingConfig,
+    exits: Vec<(&str, Exit)>,
+) -> BuildContext<'a> {
     BuildContext {
         id: BindingId::from(format!("test:{name}")),
         config,
@@ -229,7 +237,11 @@ pub fn message(topic: &str, qos: QoS, packet_id: Option<u16>) -> MessageEx {
 }
 
 /// Sends one whole message; returns the position that acknowledges it.
-pub async fn send_message(opener: &mut StreamEnd, payload: &'static [u8], message: MessageEx) -> u64 {
+pub async fn send_message(
+    opener: &mut StreamEnd,
+    payload: &'static [u8],
+    message: MessageEx,
+) -> u64 {
     opener
         .tx
         .ready(payload.len())
@@ -309,7 +321,15 @@ impl Subscriber {
     /// Subscribes and waits until the broker acknowledged the subscription.
     pub fn start(port: u16, topic: &str, qos: u8) -> Self {
         let mut child = Command::new("mosquitto_sub")
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-V", "mqttv5", "-d"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-V",
+                "mqttv5",
+                "-d",
+            ])
             .args(["-t", topic, "-q", &qos.to_string(), "-F", "MSG|%t|%q|%r|%p"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
