@@ -6,7 +6,7 @@ use crate::contract::MqttResetEx;
 use super::delivery::Acknowledged;
 use super::session::{Outcome, Session};
 use super::streams::SESSION;
-use super::subscribe::Targets;
+use super::subscriptions::Targets;
 
 impl Session {
     pub(super) fn on_packet(&mut self, packet: Packet) {

@@ -20,6 +20,7 @@ mod session;
 mod settings;
 mod streams;
 mod subscribe;
+mod subscriptions;
 mod upstream;
 
 use std::sync::Arc;
@@ -112,7 +113,7 @@ impl Binding for MqttClient {
             }
             Some(MqttBeginEx::Publish(_)) | Some(MqttBeginEx::Subscribe(_)) => {
                 let affinity = begin.affinity;
-                if let Err(mut opened) = self
+                if let Some(mut opened) = self
                     .shared
                     .registry
                     .deliver(affinity, Opened { begin, end: stream })

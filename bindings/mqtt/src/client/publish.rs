@@ -74,7 +74,7 @@ impl Session {
             ending: false,
         };
         self.streams
-            .insert(AppStream::new(end, Role::Publish(stream)));
+            .insert(AppStream::new(end, Role::Publish(Box::new(stream))));
     }
 
     pub(super) fn on_publish_event(&mut self, key: u64, event: StreamEvent) {

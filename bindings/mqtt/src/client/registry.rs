@@ -51,13 +51,13 @@ impl Registry {
     }
 
     /// Hands `opened` to the session under `affinity`; gives it back when there is none.
-    pub fn deliver(&self, affinity: u64, opened: Opened) -> Result<(), Opened> {
+    pub fn deliver(&self, affinity: u64, opened: Opened) -> Option<Opened> {
         let Ok(sessions) = self.sessions.lock() else {
-            return Err(opened);
+            return Some(opened);
         };
         match sessions.get(&affinity) {
-            Some(entry) => entry.inbox.send(opened).map_err(|error| error.0),
-            None => Err(opened),
+            Some(entry) => entry.inbox.send(opened).err().map(|error| error.0),
+            None => Some(opened),
         }
     }
 }

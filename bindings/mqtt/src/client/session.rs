@@ -20,7 +20,7 @@ use super::publish::Outgoing;
 use super::registry::Opened;
 use super::settings::DEFAULT_TIMEOUT;
 use super::streams::{AppStream, Role, StreamEvent, Streams, SESSION};
-use super::subscribe::Subscriptions;
+use super::subscriptions::Subscriptions;
 use super::upstream::{IoEvent, Upstream};
 use super::{refuse, Shared};
 
@@ -380,7 +380,11 @@ impl Session {
             let Some((key, event)) = self.streams.try_next() else {
                 break;
             };
-            if key != SESSION {
+            let publishing = matches!(
+                self.streams.get_mut(key).map(|stream| &stream.role),
+                Some(Role::Publish(_))
+            );
+            if publishing {
                 self.on_stream_event(key, event);
             }
         }

@@ -11,14 +11,14 @@ use zilla_engine::frame::{Control, Extension, Frame};
 use zilla_engine::stream::StreamEnd;
 
 use super::publish::PublishStream;
-use super::subscribe::SubscribeStream;
+use super::subscriptions::SubscribeStream;
 
 /// The session stream's key; application streams get keys from 1 up.
 pub const SESSION: u64 = 0;
 
 pub enum Role {
     Session,
-    Publish(PublishStream),
+    Publish(Box<PublishStream>),
     Subscribe(SubscribeStream),
 }
 

@@ -7,158 +7,20 @@
 //! for overlapping filters, and whatever ids the client picked. A filter subscribed again
 //! moves to the newer identifier, as the broker replaces the subscription.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use zilla_engine::frame::{Begin, Control, Extension, Frame};
 use zilla_engine::stream::StreamEnd;
 
 use crate::codec::{
     reason, Packet, Properties, RetainHandling, Suback, Subscribe, Subscription,
-    SubscriptionOptions, Unsuback, Unsubscribe, MAX_VARIABLE_INTEGER,
+    SubscriptionOptions, Unsuback, Unsubscribe,
 };
 use crate::contract::{Filter, SubscribeBeginEx, SubscribeFlushEx};
-use crate::topic::{filter_matches, SharedSubscription};
 
 use super::session::Session;
 use super::streams::{AppStream, Role, StreamEvent};
-
-#[derive(Default)]
-pub struct SubscribeStream {
-    /// The filters this stream holds at the broker → the identifier they are under.
-    patterns: HashMap<String, u32>,
-}
-
-struct Group {
-    key: u64,
-    client_id: Option<u32>,
-    patterns: HashSet<String>,
-}
-
-enum Request {
-    Subscribe {
-        collect: u64,
-        /// Index in the client's request, and pattern, of each filter of this SUBSCRIBE.
-        filters: Vec<(usize, String)>,
-        identifier: u32,
-    },
-    Unsubscribe {
-        key: u64,
-        packet_id: u16,
-        patterns: Vec<String>,
-    },
-    /// Unsubscribing a closed stream's filters: nobody waits for the answer.
-    Cleanup { identifiers: Vec<u32> },
-}
-
-/// The answer to one client request split over several SUBSCRIBEs.
-struct Collect {
-    key: u64,
-    packet_id: u16,
-    codes: Vec<u8>,
-    outstanding: usize,
-}
-
-#[derive(Default)]
-pub struct Subscriptions {
-    next_identifier: u32,
-    groups: HashMap<u32, Group>,
-    requests: HashMap<u16, Request>,
-    collecting: HashMap<u64, Collect>,
-    next_collect: u64,
-    /// Identifiers of closed streams, until the broker confirmed their removal.
-    retired: HashSet<u32>,
-}
-
-/// Where a message from the broker goes.
-pub enum Targets {
-    /// These streams, each with the client's subscription ids to report.
-    Streams(Vec<(u64, Vec<u32>)>),
-    /// No open subscription wanted it.
-    None,
-    /// Only subscriptions already closed wanted it: drop it.
-    Retired,
-}
-
-impl Subscriptions {
-    fn allocate_identifier(&mut self) -> u32 {
-        loop {
-            self.next_identifier = match self.next_identifier {
-                MAX_VARIABLE_INTEGER.. => 1,
-                other => other.saturating_add(1),
-            };
-            let candidate = self.next_identifier;
-            if !self.groups.contains_key(&candidate) && !self.retired.contains(&candidate) {
-                return candidate;
-            }
-        }
-    }
-
-    pub fn targets(&self, topic: &str, identifiers: &[u32], broker_has_ids: bool) -> Targets {
-        let mut targets: Vec<(u64, Vec<u32>)> = Vec::new();
-        let mut add = |group: &Group| {
-            let index = match targets.iter().position(|(key, _)| *key == group.key) {
-                Some(index) => index,
-                None => {
-                    targets.push((group.key, Vec::new()));
-                    targets.len() - 1
-                }
-            };
-            if let (Some(id), Some((_, ids))) = (group.client_id, targets.get_mut(index)) {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-        };
-        if broker_has_ids {
-            for identifier in identifiers {
-                if let Some(group) = self.groups.get(identifier) {
-                    add(group);
-                }
-            }
-        } else {
-            for group in self.groups.values() {
-                if group.patterns.iter().any(|pattern| selects(pattern, topic)) {
-                    add(group);
-                }
-            }
-        }
-        if !targets.is_empty() {
-            Targets::Streams(targets)
-        } else if !identifiers.is_empty() && identifiers.iter().all(|id| self.retired.contains(id))
-        {
-            Targets::Retired
-        } else {
-            Targets::None
-        }
-    }
-
-    /// Moves `pattern` of stream `key` under `identifier`.
-    fn assign(&mut self, stream: &mut SubscribeStream, pattern: &str, identifier: u32) {
-        if let Some(previous) = stream.patterns.insert(pattern.to_owned(), identifier) {
-            self.unassign(previous, pattern);
-        }
-        if let Some(group) = self.groups.get_mut(&identifier) {
-            group.patterns.insert(pattern.to_owned());
-        }
-    }
-
-    fn unassign(&mut self, identifier: u32, pattern: &str) {
-        if let Some(group) = self.groups.get_mut(&identifier) {
-            group.patterns.remove(pattern);
-            if group.patterns.is_empty() {
-                self.groups.remove(&identifier);
-            }
-        }
-    }
-}
-
-/// Whether a filter as written (maybe shared) selects `topic`.
-fn selects(pattern: &str, topic: &str) -> bool {
-    match SharedSubscription::parse(pattern) {
-        Ok(Some(shared)) => filter_matches(shared.filter, topic),
-        _ => filter_matches(pattern, topic),
-    }
-}
+use super::subscriptions::{Collect, Group, Request, SubscribeStream};
 
 fn options(filter: &Filter) -> SubscriptionOptions {
     SubscriptionOptions {
@@ -175,8 +37,11 @@ fn options(filter: &Filter) -> SubscriptionOptions {
 
 /// The filters grouped by the client's subscription id, in order of first appearance, each
 /// with its index in the request.
-fn by_client_id(filters: Vec<Filter>) -> Vec<(Option<u32>, Vec<(usize, Filter)>)> {
-    let mut groups: Vec<(Option<u32>, Vec<(usize, Filter)>)> = Vec::new();
+/// Filters of one client subscription id, each with its index in the request.
+type ClientIdGroup = (Option<u32>, Vec<(usize, Filter)>);
+
+fn by_client_id(filters: Vec<Filter>) -> Vec<ClientIdGroup> {
+    let mut groups: Vec<ClientIdGroup> = Vec::new();
     for (index, filter) in filters.into_iter().enumerate() {
         match groups
             .iter_mut()
@@ -481,14 +346,19 @@ impl Session {
         }
     }
 
-    /// The server closed a subscribe stream: its filters leave the broker, and messages it
-    /// still owed an acknowledgement count as acknowledged.
+    /// The server closed a subscribe stream: its filters leave the broker.
     fn close_subscribe(&mut self, key: u64, abort: bool) {
         let Some(mut stream) = self.streams.remove(key) else {
             return;
         };
         let done = self.deliveries.forget(&mut stream);
-        self.acknowledge_upstream(done);
+        // After an abort (the client's connection is gone) or while the session ends, what was
+        // not acknowledged stays so, and the broker sends it again when the session resumes.
+        // After an orderly end the client dropped the subscription: acknowledging keeps the
+        // broker's quota of unacknowledged messages from leaking.
+        if !abort && self.outcome.is_none() {
+            self.acknowledge_upstream(done);
+        }
         if abort {
             stream.abort(Extension::none());
         } else {

@@ -128,9 +128,22 @@ impl Upstream {
         Ok(())
     }
 
-    /// Writes what is queued (within `deadline`), then ends the connection.
+    /// Writes what is queued, ends the connection, and waits (all within `deadline`) for the
+    /// broker to close its side. Dropping the stream any earlier could lose the last packets
+    /// still on their way through the exit — a DISCONNECT lost that way publishes the will.
     pub async fn close(&mut self, deadline: Duration) {
-        let _ = tokio::time::timeout(deadline, self.flush()).await;
-        let _ = self.writer.shutdown().await;
+        let closing = async {
+            if self.flush().await.is_err() {
+                return;
+            }
+            let _ = self.writer.shutdown().await;
+            let mut sink = [0u8; 1024];
+            while let Ok(count) = self.reader.read(&mut sink).await {
+                if count == 0 {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(deadline, closing).await;
     }
 }

@@ -320,7 +320,9 @@ pub struct Subscriber {
 impl Subscriber {
     /// Subscribes and waits until the broker acknowledged the subscription.
     pub fn start(port: u16, topic: &str, qos: u8) -> Self {
-        let mut child = Command::new("mosquitto_sub")
+        // Line-buffered, so the debug line of the SUBACK shows when it happens.
+        let mut child = Command::new("stdbuf")
+            .args(["-oL", "mosquitto_sub"])
             .args([
                 "-h",
                 "127.0.0.1",
