@@ -281,3 +281,49 @@ async fn messages_queued_for_a_resumed_session_arrive_on_the_session_stream() {
     assert_eq!((second.topic.as_str(), &two[..]), ("news/2", &b"two"[..]));
     assert_eq!(second.qos, QoS::AtLeastOnce);
 }
+
+/// A message larger than the subscribe stream's window arrives in fragments, each within the
+/// credit the server grants; the first carries the total length and the message extension.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_message_is_fragmented_within_the_subscribers_credit() {
+    let broker = Broker::start();
+    let client = client(broker.port, json!({}));
+    let (_session, _) = accepted(&client, 9, session("small-window")).await;
+    let mut subscribe = open(
+        &client,
+        9,
+        MqttBeginEx::Subscribe(SubscribeBeginEx {
+            client_id: "small-window".into(),
+            packet_id: 1,
+            filters: vec![filter("big/#", QoS::AtLeastOnce, None)],
+        }),
+    );
+    subscribe.rx.open_window(100, 0);
+    let _suback = next_flush(&mut subscribe).await;
+    let payload = "x".repeat(1000);
+    mosquitto_pub(broker.port, &["-t", "big/1", "-m", &payload, "-q", "1"]).await;
+
+    let mut received = Vec::new();
+    let mut fragments = 0;
+    loop {
+        match next_frame(&mut subscribe).await {
+            Frame::Data(data) => {
+                assert!(data.payload.len() <= 100);
+                if fragments == 0 {
+                    assert!(data.is_init());
+                    assert_eq!(data.length, Some(1000));
+                    assert!(data.extension.get::<MessageEx>().is_some());
+                }
+                fragments += 1;
+                received.extend_from_slice(&data.payload);
+                subscribe.rx.acknowledge_all();
+                if data.is_fin() {
+                    break;
+                }
+            }
+            other => panic!("expected a fragment, got {other:?}"),
+        }
+    }
+    assert_eq!(received, payload.as_bytes());
+    assert!(fragments >= 10, "{fragments} fragments");
+}

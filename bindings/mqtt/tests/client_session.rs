@@ -166,3 +166,33 @@ async fn broker_loss_aborts_the_session_with_server_unavailable() {
         other => panic!("expected the session aborted, got {other:?}"),
     }
 }
+
+/// A broker that stops answering PINGREQ is an upstream loss.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_ping_aborts_the_session() {
+    let broker = Broker::start();
+    let client = client(broker.port, json!({}));
+    let mut asked = session("pinger");
+    asked.keep_alive = 1;
+    let (mut opener, _) = accepted(&client, 1, asked).await;
+    // Answered pings keep the session up.
+    let quiet = tokio::time::timeout(Duration::from_millis(2500), opener.rx.recv()).await;
+    assert!(
+        quiet.is_err(),
+        "session closed while the broker answered: {quiet:?}"
+    );
+    broker.signal("STOP");
+    let started = Instant::now();
+    let closed = next_frame(&mut opener).await;
+    broker.signal("CONT");
+    match closed {
+        Frame::Abort(extension) => {
+            let reset = extension
+                .get::<MqttResetEx>()
+                .map(|reset| reset.reason_code);
+            assert_eq!(reset, Some(0x88));
+        }
+        other => panic!("expected the session aborted, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
