@@ -65,6 +65,24 @@ pub struct MqttClientOptions {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(extend("maxProperties" = 1))]
     pub authorization: BTreeMap<String, MqttAuthorization>,
+    /// Seconds to wait for the connection to the broker before refusing the session with
+    /// 0x88 (server unavailable); 3 when absent. An extension beyond Zilla's options.
+    #[serde(
+        default,
+        rename = "connect-timeout",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1))]
+    pub connect_timeout: Option<u32>,
+    /// Seconds to wait for the broker's CONNACK before refusing the session with 0x88; 3 when
+    /// absent. An extension beyond Zilla's options.
+    #[serde(
+        default,
+        rename = "connack-timeout",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1))]
+    pub connack_timeout: Option<u32>,
 }
 
 /// How the guard named by the map key gets its credentials from CONNECT.

@@ -1,0 +1,203 @@
+//! Messages from the broker on their way to the subscribe streams (or the session stream).
+//!
+//! One message is delivered at a time, fragment by fragment within each target's credit;
+//! while it waits for credit the broker is not read any further. A QoS 1/2 message is
+//! acknowledged to the broker once every target acknowledged the window position that ends
+//! it (the server does so when its client acknowledged).
+
+use std::collections::{HashMap, VecDeque};
+
+use bytes::Bytes;
+use zilla_engine::frame::{flags, Data, Extension};
+
+use crate::codec::{PacketId, Publish, QoS};
+use crate::contract::MessageEx;
+
+use super::message::from_properties;
+use super::streams::{AppStream, Streams};
+
+/// A delivered message every target has acknowledged: what to acknowledge to the broker.
+pub type Acknowledged = (PacketId, QoS);
+
+struct Dispatch {
+    message: MessageEx,
+    payload: Bytes,
+    /// Stream keys with the client's subscription ids to report on each.
+    targets: VecDeque<(u64, Vec<u32>)>,
+    /// The part of the payload the front target has not been sent yet.
+    rest: Bytes,
+    started: bool,
+    token: Option<u64>,
+}
+
+struct Pending {
+    packet_id: PacketId,
+    qos: QoS,
+    /// Targets still to acknowledge, plus one while the message is still being sent.
+    remaining: usize,
+}
+
+#[derive(Default)]
+pub struct Deliveries {
+    current: Option<Dispatch>,
+    pending: HashMap<u64, Pending>,
+    next_token: u64,
+}
+
+impl Deliveries {
+    /// No message is waiting for credit: the broker may be read.
+    pub fn is_idle(&self) -> bool {
+        self.current.is_none()
+    }
+
+    /// Starts delivering `publish` to `targets`.
+    pub fn start(&mut self, publish: Publish, targets: Vec<(u64, Vec<u32>)>) {
+        let token = publish.packet_id.map(|packet_id| {
+            self.next_token = self.next_token.wrapping_add(1);
+            self.pending.insert(
+                self.next_token,
+                Pending {
+                    packet_id,
+                    qos: publish.qos,
+                    remaining: 1,
+                },
+            );
+            self.next_token
+        });
+        let message = MessageEx {
+            topic: publish.topic,
+            qos: publish.qos,
+            retain: publish.retain,
+            packet_id: publish.packet_id.map(PacketId::get),
+            subscription_ids: Vec::new(),
+            properties: from_properties(publish.properties),
+        };
+        self.current = Some(Dispatch {
+            message,
+            rest: publish.payload.clone(),
+            payload: publish.payload,
+            targets: targets.into(),
+            started: false,
+            token,
+        });
+    }
+
+    /// Sends what the targets' credit allows; returns the messages fully acknowledged.
+    pub fn progress(&mut self, streams: &mut Streams) -> Vec<Acknowledged> {
+        let mut done = Vec::new();
+        let Some(dispatch) = self.current.as_mut() else {
+            return done;
+        };
+        while let Some((key, ids)) = dispatch.targets.front().cloned() {
+            let outcome = match streams.get_mut(key) {
+                Some(stream) if stream.tx_open => send(stream, dispatch, &ids),
+                _ => Sent::Skipped,
+            };
+            match outcome {
+                Sent::Blocked => return done,
+                Sent::Complete(position) => {
+                    if let (Some(token), Some(stream)) = (dispatch.token, streams.get_mut(key)) {
+                        stream.awaiting.push_back((position, token));
+                        if let Some(pending) = self.pending.get_mut(&token) {
+                            pending.remaining = pending.remaining.saturating_add(1);
+                        }
+                    }
+                }
+                Sent::Skipped => {}
+            }
+            dispatch.targets.pop_front();
+            dispatch.rest = dispatch.payload.clone();
+            dispatch.started = false;
+        }
+        if let Some(token) = dispatch.token {
+            self.settle(token, &mut done);
+        }
+        self.current = None;
+        done
+    }
+
+    /// The stream's acknowledgement moved: settles what it passed.
+    pub fn acknowledged(&mut self, stream: &mut AppStream) -> Vec<Acknowledged> {
+        let reached = stream.end.tx.acknowledged();
+        let mut done = Vec::new();
+        while let Some(&(position, token)) = stream.awaiting.front() {
+            if position > reached {
+                break;
+            }
+            stream.awaiting.pop_front();
+            self.settle(token, &mut done);
+        }
+        done
+    }
+
+    /// The stream is going away: what it still owed counts as acknowledged, as the client it
+    /// was for no longer wants it.
+    pub fn forget(&mut self, stream: &mut AppStream) -> Vec<Acknowledged> {
+        let mut done = Vec::new();
+        while let Some((_, token)) = stream.awaiting.pop_front() {
+            self.settle(token, &mut done);
+        }
+        done
+    }
+
+    fn settle(&mut self, token: u64, done: &mut Vec<Acknowledged>) {
+        let Some(pending) = self.pending.get_mut(&token) else {
+            return;
+        };
+        pending.remaining = pending.remaining.saturating_sub(1);
+        if pending.remaining == 0 {
+            if let Some(pending) = self.pending.remove(&token) {
+                done.push((pending.packet_id, pending.qos));
+            }
+        }
+    }
+}
+
+enum Sent {
+    /// The whole message went out; its end is at this position.
+    Complete(u64),
+    Blocked,
+    /// The stream is closed.
+    Skipped,
+}
+
+fn send(stream: &mut AppStream, dispatch: &mut Dispatch, ids: &[u32]) -> Sent {
+    let tx = &mut stream.end.tx;
+    loop {
+        let available = tx.available();
+        let remaining = dispatch.rest.len();
+        let fits_empty = tx.credit() >= tx.cost(0);
+        if (remaining > 0 && available == 0) || (remaining == 0 && !fits_empty) {
+            return Sent::Blocked;
+        }
+        let chunk = dispatch.rest.split_to(remaining.min(available));
+        let last = dispatch.rest.is_empty();
+        let first = !dispatch.started;
+        let mut data = Data {
+            flags: 0,
+            length: None,
+            budget_id: 0,
+            payload: chunk,
+            extension: Extension::none(),
+        };
+        if first {
+            data.flags |= flags::INIT;
+            data.length = Some(dispatch.payload.len());
+            let mut message = dispatch.message.clone();
+            message.subscription_ids = ids.to_vec();
+            data.extension = Extension::new(message);
+        }
+        if last {
+            data.flags |= flags::FIN;
+        }
+        match tx.data(data) {
+            Ok(position) => {
+                dispatch.started = true;
+                if last {
+                    return Sent::Complete(position);
+                }
+            }
+            Err(_) => return Sent::Skipped,
+        }
+    }
+}

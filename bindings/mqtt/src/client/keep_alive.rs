@@ -1,0 +1,69 @@
+//! Keep-alive toward the broker: a PINGREQ when nothing else was sent for the interval, and
+//! the connection counts as lost when its PINGRESP does not come back in time.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+pub struct KeepAlive {
+    interval: Option<Duration>,
+    ping_at: Instant,
+    pong_deadline: Option<Instant>,
+}
+
+impl KeepAlive {
+    /// `seconds` = 0 turns keep-alive off (only a broker's Server Keep Alive can say so).
+    pub fn new(seconds: u16) -> Self {
+        let interval = (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)));
+        let now = Instant::now();
+        Self {
+            interval,
+            ping_at: interval.map_or(now, |interval| now + interval),
+            pong_deadline: None,
+        }
+    }
+
+    /// When the next PINGREQ is due, if keep-alive is on.
+    pub fn ping_at(&self) -> Option<Instant> {
+        self.interval.map(|_| self.ping_at)
+    }
+
+    pub fn pong_deadline(&self) -> Option<Instant> {
+        self.pong_deadline
+    }
+
+    /// A packet went out: the next ping is due a whole interval later.
+    pub fn sent(&mut self) {
+        if let Some(interval) = self.interval {
+            self.ping_at = Instant::now() + interval;
+        }
+    }
+
+    /// The ping is due: returns whether to send a PINGREQ (not when one is still unanswered).
+    pub fn ping_due(&mut self) -> bool {
+        let Some(interval) = self.interval else {
+            return false;
+        };
+        let now = Instant::now();
+        self.ping_at = now + interval;
+        if self.pong_deadline.is_some() {
+            return false;
+        }
+        // Half the interval, as Zilla's client waits, but never under a second.
+        self.pong_deadline = Some(now + (interval / 2).max(Duration::from_secs(1)));
+        true
+    }
+
+    pub fn pong(&mut self) {
+        self.pong_deadline = None;
+    }
+
+    /// While the broker is not being read, its PINGRESP cannot be seen; the wait restarts.
+    pub fn postpone(&mut self) {
+        if self.pong_deadline.is_some() {
+            if let Some(interval) = self.interval {
+                self.pong_deadline = Some(Instant::now() + interval);
+            }
+        }
+    }
+}

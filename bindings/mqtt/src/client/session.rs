@@ -1,0 +1,397 @@
+//! One client session: its broker connection and every stream of its client connection, run
+//! by one task until either side ends it.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use zilla_engine::binding::Exit;
+use zilla_engine::frame::{Begin, Control, Extension, Frame};
+use zilla_engine::stream::StreamEnd;
+
+use crate::codec::{reason, Disconnect, EncodeError, Packet, Properties};
+use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx};
+
+use super::connect::{accepted, connect_packet, BrokerLimits};
+use super::delivery::Deliveries;
+use super::establish::{establish, Handshake, Refused};
+use super::keep_alive::KeepAlive;
+use super::packet_ids::PacketIds;
+use super::publish::Outgoing;
+use super::registry::Opened;
+use super::settings::DEFAULT_TIMEOUT;
+use super::streams::{AppStream, Role, StreamEvent, Streams, SESSION};
+use super::subscriptions::Subscriptions;
+use super::upstream::{IoEvent, Upstream};
+use super::{refuse, Shared};
+
+/// How long the last packets to the broker may take before the connection is dropped anyway.
+const CLOSE_DEADLINE: Duration = DEFAULT_TIMEOUT;
+
+/// Why the session stops.
+pub(super) enum Outcome {
+    /// The client's side ended (End: 0x00, will discarded; Abort: 0x04, will published).
+    Disconnect { code: u8, orderly: bool },
+    /// The broker ended the session with a DISCONNECT.
+    Ended(MqttResetEx),
+    /// The broker connection failed; `disconnect` is the reason told to the broker, if any.
+    Lost { disconnect: Option<u8> },
+}
+
+pub(super) struct Session {
+    pub window: u32,
+    pub upstream: Upstream,
+    pub limits: BrokerLimits,
+    pub streams: Streams,
+    pub ids: PacketIds,
+    pub outgoing: Outgoing,
+    pub subscriptions: Subscriptions,
+    pub deliveries: Deliveries,
+    pub keep_alive: KeepAlive,
+    /// Session expiry asked for at CONNECT, and the one a v5 DISCONNECT set since.
+    asked_expiry: u32,
+    disconnect_expiry: Option<u32>,
+    pub outcome: Option<Outcome>,
+}
+
+pub(super) async fn run(
+    shared: &Shared,
+    exit: Exit,
+    begin: Begin,
+    asked: SessionBeginEx,
+    mut stream: StreamEnd,
+    mut inbox: UnboundedReceiver<Opened>,
+) {
+    let connect = connect_packet(&asked);
+    let inbound_limit = connect
+        .properties
+        .maximum_packet_size
+        .map_or(usize::MAX, |size| {
+            usize::try_from(size).unwrap_or(usize::MAX)
+        });
+    let keep_alive = connect.keep_alive;
+    let mut deferred = Vec::new();
+    let handshake = Handshake {
+        origin: &shared.id,
+        exit: &exit,
+        begin: &begin,
+        connect,
+        settings: &shared.settings,
+        inbound_limit,
+    };
+    let (mut upstream, connack) = match establish(handshake, &mut stream.rx, &mut deferred).await {
+        Ok(established) => established,
+        Err(Refused(reset)) => {
+            tracing::debug!(binding = %shared.id, code = reset.reason_code, "session refused");
+            let code = reset.reason_code;
+            stream.rx.reset(Extension::new(reset));
+            refuse_pending(&mut inbox, code);
+            return;
+        }
+    };
+    let limits = BrokerLimits::from_connack(&connack, keep_alive);
+    upstream.set_outbound_limit(limits.maximum_packet_size);
+    let reply = Begin {
+        origin: begin.origin.clone(),
+        routed: begin.routed.clone(),
+        authorization: None,
+        affinity: begin.affinity,
+        extension: Extension::new(accepted(&connack, &asked)),
+    };
+    if stream.tx.begin(reply).is_err() {
+        deferred.push(Frame::Abort(Extension::none()));
+    }
+    stream.rx.open_window(shared.settings.window, 0);
+    let mut streams = Streams::default();
+    streams.insert_session(AppStream::new(stream, Role::Session));
+    let mut session = Session {
+        window: shared.settings.window,
+        upstream,
+        keep_alive: KeepAlive::new(limits.keep_alive),
+        limits,
+        streams,
+        ids: PacketIds::default(),
+        outgoing: Outgoing::default(),
+        subscriptions: Subscriptions::default(),
+        deliveries: Deliveries::default(),
+        asked_expiry: asked.session_expiry,
+        disconnect_expiry: None,
+        outcome: None,
+    };
+    for frame in deferred {
+        session.on_session_event(StreamEvent::Frame(frame));
+    }
+    session.run(&mut inbox).await;
+    refuse_pending(&mut inbox, reason::SERVER_UNAVAILABLE);
+}
+
+/// Streams that reached the session after it stopped are refused.
+fn refuse_pending(inbox: &mut UnboundedReceiver<Opened>, code: u8) {
+    inbox.close();
+    while let Ok(mut opened) = inbox.try_recv() {
+        refuse(&mut opened.end, code);
+    }
+}
+
+impl Session {
+    async fn run(&mut self, inbox: &mut UnboundedReceiver<Opened>) {
+        let mut inbox_open = true;
+        // Packets may have arrived right behind the CONNACK.
+        self.process_inbound();
+        while self.outcome.is_none() {
+            let reading = self.deliveries.is_idle();
+            if !reading {
+                self.keep_alive.postpone();
+            }
+            let ping_at = self.keep_alive.ping_at();
+            let pong_deadline = self.keep_alive.pong_deadline();
+            let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
+            tokio::select! {
+                io = self.upstream.next_io(reading) => self.on_io(io),
+                (key, event) = self.streams.next() => self.on_stream_event(key, event),
+                opened = inbox.recv(), if inbox_open => match opened {
+                    Some(opened) => self.on_opened(opened),
+                    None => inbox_open = false,
+                },
+                _ = tokio::time::sleep_until(ping_at.unwrap_or(far)), if ping_at.is_some() => {
+                    if self.keep_alive.ping_due() {
+                        self.send_control(&Packet::Pingreq);
+                    }
+                }
+                _ = tokio::time::sleep_until(pong_deadline.unwrap_or(far)),
+                    if pong_deadline.is_some() && reading => {
+                    tracing::debug!("no PINGRESP from the broker");
+                    self.outcome = Some(Outcome::Lost {
+                        disconnect: Some(reason::KEEP_ALIVE_TIMEOUT),
+                    });
+                }
+            }
+        }
+        self.finish().await;
+    }
+
+    /// Queues a packet toward the broker.
+    pub fn send(&mut self, packet: &Packet) -> Result<u64, EncodeError> {
+        let position = self.upstream.send(packet)?;
+        self.keep_alive.sent();
+        Ok(position)
+    }
+
+    /// Queues a packet that always fits (acks, pings, requests of bounded size): failing to
+    /// encode it means the connection cannot go on.
+    pub fn send_control(&mut self, packet: &Packet) {
+        if self.send(packet).is_err() {
+            self.lose(Some(reason::IMPLEMENTATION_SPECIFIC_ERROR));
+        }
+    }
+
+    pub fn lose(&mut self, disconnect: Option<u8>) {
+        if self.outcome.is_none() {
+            self.outcome = Some(Outcome::Lost { disconnect });
+        }
+    }
+
+    fn on_io(&mut self, io: IoEvent) {
+        match io {
+            IoEvent::Read(Ok(0)) | IoEvent::Read(Err(_)) | IoEvent::Written(Err(_)) => {
+                self.lose(None)
+            }
+            IoEvent::Read(Ok(_)) => self.process_inbound(),
+            IoEvent::Written(Ok(count)) => {
+                self.upstream.wrote(count);
+                self.on_written();
+            }
+        }
+    }
+
+    /// Handles the packets already read, as long as messages can be delivered.
+    pub fn process_inbound(&mut self) {
+        while self.outcome.is_none() && self.deliveries.is_idle() {
+            match self.upstream.next_packet() {
+                Ok(Some(packet)) => self.on_packet(packet),
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::debug!(%error, "malformed packet from the broker");
+                    self.lose(Some(error.reason_code()));
+                }
+            }
+        }
+    }
+
+    fn on_opened(&mut self, opened: Opened) {
+        let Opened { begin, mut end } = opened;
+        match begin.extension.get::<MqttBeginEx>() {
+            Some(MqttBeginEx::Publish(publish)) => {
+                let topic = publish.topic.clone();
+                self.open_publish(&begin, end, topic);
+            }
+            Some(MqttBeginEx::Subscribe(subscribe)) => {
+                let subscribe = subscribe.clone();
+                self.open_subscribe(&begin, end, subscribe);
+            }
+            _ => refuse(&mut end, reason::PROTOCOL_ERROR),
+        }
+    }
+
+    /// Accepts an application stream: reply `Begin`, and a window to send in.
+    pub fn accept(&self, begin: &Begin, end: &mut StreamEnd) -> bool {
+        let reply = Begin {
+            origin: begin.origin.clone(),
+            routed: begin.routed.clone(),
+            authorization: None,
+            affinity: begin.affinity,
+            extension: Extension::none(),
+        };
+        if end.tx.begin(reply).is_err() {
+            return false;
+        }
+        end.rx.open_window(self.window, 0);
+        true
+    }
+
+    fn on_stream_event(&mut self, key: u64, event: StreamEvent) {
+        if let StreamEvent::Control(Control::Window(_)) = event {
+            self.on_window(key);
+            return;
+        }
+        let role = match self.streams.get_mut(key).map(|stream| &stream.role) {
+            Some(Role::Session) => 0,
+            Some(Role::Publish(_)) => 1,
+            Some(Role::Subscribe(_)) => 2,
+            None => return,
+        };
+        match role {
+            0 => self.on_session_event(event),
+            1 => self.on_publish_event(key, event),
+            _ => self.on_subscribe_event(key, event),
+        }
+    }
+
+    fn on_session_event(&mut self, event: StreamEvent) {
+        match event {
+            StreamEvent::Frame(Frame::Flush(extension)) => {
+                if let Some(SessionFlushEx::Expiry(expiry)) = extension.get::<SessionFlushEx>() {
+                    self.disconnect_expiry = Some(*expiry);
+                }
+            }
+            StreamEvent::Frame(Frame::Data(_)) => {
+                if let Some(session) = self.streams.get_mut(SESSION) {
+                    session.end.rx.acknowledge_all();
+                }
+            }
+            StreamEvent::Frame(Frame::Begin(_)) | StreamEvent::Control(Control::Window(_)) => {}
+            StreamEvent::Frame(Frame::End(_)) => self.disconnect(reason::NORMAL_DISCONNECTION),
+            StreamEvent::Frame(Frame::Abort(_))
+            | StreamEvent::Vanished
+            | StreamEvent::Control(Control::Reset(_)) => {
+                self.disconnect(reason::DISCONNECT_WITH_WILL_MESSAGE)
+            }
+            StreamEvent::Control(Control::Challenge(_)) => {}
+        }
+    }
+
+    fn disconnect(&mut self, code: u8) {
+        if self.outcome.is_none() {
+            self.outcome = Some(Outcome::Disconnect {
+                code,
+                orderly: code == reason::NORMAL_DISCONNECTION,
+            });
+        }
+    }
+
+    /// Credit came back on a stream: deliveries waiting for it go on, and acknowledged ones
+    /// are acknowledged to the broker.
+    fn on_window(&mut self, key: u64) {
+        if let Some(stream) = self.streams.get_mut(key) {
+            let done = self.deliveries.acknowledged(stream);
+            self.acknowledge_upstream(done);
+        }
+        if !self.deliveries.is_idle() {
+            self.progress_delivery();
+            // The message got through: the packets read behind it are next.
+            if self.deliveries.is_idle() {
+                self.process_inbound();
+            }
+        }
+    }
+
+    async fn finish(&mut self) {
+        let Some(outcome) = self.outcome.take() else {
+            return;
+        };
+        let (session_close, others_close, disconnect) = match outcome {
+            Outcome::Disconnect { code, orderly } => {
+                // What the server sent before ending the session (a PUBLISH right before
+                // DISCONNECT) goes to the broker first.
+                self.drain_streams();
+                let extension = Extension::none();
+                let close = if orderly { Close::End } else { Close::Abort };
+                (
+                    (close, extension.clone()),
+                    (Close::End, extension),
+                    Some(code),
+                )
+            }
+            Outcome::Ended(reset) => {
+                let extension = Extension::new(reset);
+                (
+                    (Close::End, extension.clone()),
+                    (Close::Abort, extension),
+                    None,
+                )
+            }
+            Outcome::Lost { disconnect } => {
+                let extension = Extension::new(MqttResetEx::new(reason::SERVER_UNAVAILABLE));
+                (
+                    (Close::Abort, extension.clone()),
+                    (Close::Abort, extension),
+                    disconnect,
+                )
+            }
+        };
+        if let Some(code) = disconnect {
+            let mut properties = Properties::default();
+            if self.asked_expiry != 0 {
+                properties.session_expiry_interval = self.disconnect_expiry;
+            }
+            let packet = Packet::Disconnect(Disconnect {
+                reason_code: code,
+                properties,
+            });
+            let _ = self.upstream.send(&packet);
+        }
+        for (key, stream) in self.streams.iter_mut() {
+            let (close, extension) = if *key == SESSION {
+                &session_close
+            } else {
+                &others_close
+            };
+            match close {
+                Close::End => stream.end(extension.clone()),
+                Close::Abort => stream.abort(extension.clone()),
+            }
+        }
+        self.upstream.close(CLOSE_DEADLINE).await;
+    }
+
+    /// Handles frames that already arrived on the streams, without waiting for more.
+    fn drain_streams(&mut self) {
+        // Bounded: each stream's queue is bounded by its window and its few control frames.
+        for _ in 0..65_536 {
+            let Some((key, event)) = self.streams.try_next() else {
+                break;
+            };
+            let publishing = matches!(
+                self.streams.get_mut(key).map(|stream| &stream.role),
+                Some(Role::Publish(_))
+            );
+            if publishing {
+                self.on_stream_event(key, event);
+            }
+        }
+    }
+}
+
+enum Close {
+    End,
+    Abort,
+}
