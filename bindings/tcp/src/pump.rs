@@ -51,7 +51,12 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
             },
             control = outbound.control(), if reading => match control {
                 Some(Control::Window(_)) | Some(Control::Challenge(_)) => {}
-                Some(Control::Reset(_)) | None => break,
+                // The peer no longer reads; what it already sent toward the socket must still
+                // be written, so only the reading side stops here.
+                Some(Control::Reset(_)) | None => {
+                    let _ = outbound.abort(Extension::none());
+                    reading = false;
+                }
             },
             frame = inbound.recv(), if writing => match frame {
                 Some(Frame::Data(data)) => {

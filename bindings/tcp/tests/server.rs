@@ -211,3 +211,21 @@ async fn stop_ends_the_accept_loop() {
     .await;
     assert!(read.is_err(), "a stopped server answered");
 }
+
+/// A binding that sends its last bytes and drops its stream at once (as a protocol binding does
+/// after a final DISCONNECT) must still have those bytes written to the socket.
+#[tokio::test]
+async fn data_sent_just_before_a_dropped_stream_still_reaches_the_socket() {
+    for _ in 0..20 {
+        let farewell = exit(Greeter::dropping("farewell", "last words\n"));
+        let (_server, address) = server(
+            json!({"host": "127.0.0.1", "port": 0}),
+            json!([{"exit": "farewell"}]),
+            vec![("farewell", farewell)],
+            Limits::default(),
+        )
+        .await;
+        let mut socket = connect(address).await;
+        assert_eq!(read_to_close(&mut socket).await, b"last words\n");
+    }
+}

@@ -71,6 +71,8 @@ pub fn context<'a>(
 pub struct Greeter {
     id: BindingId,
     greeting: &'static str,
+    /// Drop the stream right after the greeting instead of ending it in order.
+    drop_after: bool,
 }
 
 impl Greeter {
@@ -78,6 +80,16 @@ impl Greeter {
         Arc::new(Self {
             id: BindingId::from(format!("test:{name}")),
             greeting,
+            drop_after: false,
+        })
+    }
+
+    /// A greeter that drops its stream right after sending, without an End.
+    pub fn dropping(name: &str, greeting: &'static str) -> Arc<dyn Binding> {
+        Arc::new(Self {
+            id: BindingId::from(format!("test:{name}")),
+            greeting,
+            drop_after: true,
         })
     }
 }
@@ -90,11 +102,15 @@ impl Binding for Greeter {
 
     fn open(&self, begin: Begin, mut stream: StreamEnd) {
         let greeting = Bytes::from_static(self.greeting.as_bytes());
+        let drop_after = self.drop_after;
         tokio::spawn(async move {
             let _ = stream.tx.begin(begin);
             stream.rx.open_window(1024, 0);
             if stream.tx.ready(greeting.len()).await.is_ok() {
                 let _ = stream.tx.data(Data::message(greeting));
+                if drop_after {
+                    return;
+                }
                 let _ = stream.tx.end(Extension::none());
             }
             while stream.rx.recv().await.is_some() {}
