@@ -18,6 +18,7 @@ apt_packages() {
   have mosquitto_pub || need_apt+=(mosquitto-clients)
   have openssl || need_apt+=(openssl)
   have python3 || need_apt+=(python3 python3-pip)
+  [ -f /etc/ssl/certs/ca-certificates.crt ] || need_apt+=(ca-certificates)
   if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]}"
     as_root apt-get update -qq
@@ -36,9 +37,17 @@ python_packages() {
   fi
 }
 
+# jwt-cli mints tokens as the seed guide does; cargo keeps the installed binary in ~/.cargo/bin.
+jwt_cli() {
+  if ! have jwt && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/jwt" ]; then
+    echo "setup: installing jwt-cli (a few minutes, once)"
+    cargo install jwt-cli --locked --quiet
+  fi
+}
+
 case "${1:-test}" in
   run) apt_packages ;;
-  test) apt_packages; python_packages ;;
+  test) apt_packages; python_packages; jwt_cli ;;
   *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
 esac
 echo "setup: ready"

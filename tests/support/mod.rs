@@ -1,6 +1,7 @@
 //! Shared helpers for end-to-end tests: run the real `zilla` binary as a user would.
 #![allow(dead_code)]
 
+pub mod jwt;
 pub mod mosquitto;
 pub mod raw_mqtt;
 
