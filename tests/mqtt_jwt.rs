@@ -29,8 +29,10 @@ struct Example {
     key: PathBuf,
     kid: &'static str,
     keystore_password: &'static str,
-    /// `--cafile` for the TLS port, or `None` to connect with `--insecure`.
-    ca: Option<PathBuf>,
+    /// `--cafile` for the TLS port.
+    ca: PathBuf,
+    /// Skip the host name check (the upstream certificate has no subjectAltName).
+    insecure: bool,
 }
 
 fn guide(example: &Example) {
@@ -127,11 +129,11 @@ fn guide(example: &Example) {
     assert_eq!(stdout(&received).trim(), "Hello, world");
 
     // The same over TLS on 7883.
-    let tls: Vec<String> = match &example.ca {
-        Some(ca) => vec!["--cafile".into(), ca.display().to_string()],
-        None => vec!["--insecure".into(), "--cafile".into(), system_ca()],
-    };
-    let tls: Vec<&str> = tls.iter().map(String::as_str).collect();
+    let ca = example.ca.display().to_string();
+    let mut tls = vec!["--cafile", ca.as_str()];
+    if example.insecure {
+        tls.push("--insecure");
+    }
     let mut sub_args = vec![
         "--url",
         "mqtts://localhost:7883/zilla",
@@ -161,9 +163,24 @@ fn guide(example: &Example) {
     drop(broker);
 }
 
-/// mosquitto clients want some CA file for mqtts:// even with --insecure.
-fn system_ca() -> String {
-    "/etc/ssl/certs/ca-certificates.crt".to_owned()
+/// The CA certificate inside a PKCS#12 keystore (the last certificate of its chain), written
+/// to a file for `--cafile`.
+fn keystore_ca(keystore: &std::path::Path, password: &str, into: &std::path::Path) -> PathBuf {
+    let output = std::process::Command::new("openssl")
+        .args(["pkcs12", "-legacy", "-nokeys", "-passin"])
+        .arg(format!("pass:{password}"))
+        .arg("-in")
+        .arg(keystore)
+        .output()
+        .expect("openssl runs");
+    assert!(output.status.success(), "{output:?}");
+    let pem = String::from_utf8_lossy(&output.stdout);
+    let last = pem
+        .rfind("-----BEGIN CERTIFICATE-----")
+        .expect("a certificate in the keystore");
+    let path = into.join("ca.crt");
+    std::fs::write(&path, &pem[last..]).expect("write CA");
+    path
 }
 
 #[test]
@@ -173,7 +190,8 @@ fn the_guide_with_the_project_config_and_keys() {
         key: project().join("etc/jwt/private.pem"),
         kid: "local",
         keystore_password: "zilla-local",
-        ca: Some(project().join("etc/tls/ca.crt")),
+        ca: project().join("etc/tls/ca.crt"),
+        insecure: false,
     });
 }
 
@@ -181,12 +199,19 @@ fn the_guide_with_the_project_config_and_keys() {
 fn the_guide_with_the_upstream_example_unchanged() {
     let Some(shared) = shared() else { return };
     let example = shared.join("upstream-examples/mqtt.proxy.jwt");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let ca = keystore_ca(
+        &example.join("etc/tls/localhost.p12"),
+        "generated",
+        scratch.path(),
+    );
     guide(&Example {
         config: example.join("etc/zilla.yaml"),
         key: example.join("private.pem"),
         kid: "example",
         keystore_password: "generated",
-        ca: None,
+        ca,
+        insecure: true,
     });
 }
 

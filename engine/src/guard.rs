@@ -79,6 +79,13 @@ pub trait Guard: Send + Sync {
     /// Verifies `credentials` and issues a session.
     async fn authorize(&self, credentials: &str) -> Result<Session, GuardRejection>;
 
+    /// Records a refusal a binding decided on the guard's behalf — credentials missing from where
+    /// the binding looks for them, or roles a route requires but the session lacks — as this
+    /// guard's own authorization-failure event, so operators find every refusal in one place.
+    fn refused(&self, identity: Option<&str>, reason: &str) {
+        let _ = (identity, reason);
+    }
+
     /// Whether a connection must end when its session expires (not only be refused at login
     /// once expired).
     fn enforces_expiry(&self) -> bool {

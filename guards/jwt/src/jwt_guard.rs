@@ -152,6 +152,14 @@ impl Guard for JwtGuard {
         self.challenge
     }
 
+    fn refused(&self, identity: Option<&str>, reason: &str) {
+        self.events.emit(
+            &self.name,
+            events::AUTHORIZATION_FAILED,
+            events::authorization_failed(identity, reason),
+        );
+    }
+
     async fn authorize(&self, credentials: &str) -> Result<Session, GuardRejection> {
         self.verify(credentials)
             .await

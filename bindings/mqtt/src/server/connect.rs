@@ -53,6 +53,9 @@ impl Connection {
             .session(authorization.as_ref(), &client_id.value)
         else {
             tracing::debug!(binding = %self.shared.id, client = %client_id.value, "no session route");
+            if let (Some(login), Some(authorization)) = (&self.shared.login, &authorization) {
+                login.refused_by_routes(authorization);
+            }
             return ControlFlow::Break(Ending::quiet());
         };
 

@@ -70,6 +70,18 @@ impl Login {
         }))
     }
 
+    /// Tells the guard that a session it issued was refused by the routes (roles missing).
+    pub fn refused_by_routes(&self, authorization: &Authorization) {
+        let name = self.guard.name();
+        let identity = authorization
+            .session(name)
+            .map(|session| session.identity.as_str());
+        self.guard.refused(
+            identity,
+            "the token lacks the roles the session route requires",
+        );
+    }
+
     /// Whether connections must end when their authorization expires.
     pub fn enforces_expiry(&self) -> bool {
         self.guard.enforces_expiry()
@@ -86,11 +98,17 @@ impl Login {
                     .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok()),
             ),
         };
-        let value = value.ok_or(LoginRefused::Missing(name))?;
-        let credentials = self
-            .pattern
-            .extract(&value)
-            .ok_or(LoginRefused::Mismatch(name))?;
+        let Some(value) = value else {
+            self.guard.refused(None, &format!("no {name} in CONNECT"));
+            return Err(LoginRefused::Missing(name));
+        };
+        let Some(credentials) = self.pattern.extract(&value) else {
+            self.guard.refused(
+                None,
+                &format!("the {name} does not match the credentials pattern"),
+            );
+            return Err(LoginRefused::Mismatch(name));
+        };
         let session = self
             .guard
             .authorize(credentials)
