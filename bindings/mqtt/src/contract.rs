@@ -27,7 +27,9 @@
 //!   server answers the client once every route it split the packet over has answered. Reply
 //!   `Data` with a [`MessageEx`] (topic set) is a message to deliver; the server acknowledges its
 //!   window position when delivery completed (QoS 0: written; QoS 1: PUBACK; QoS 2: PUBREC), so
-//!   the next hop can hold its own acknowledgement until then.
+//!   the next hop can hold its own acknowledgement until then. Ending a subscribe stream does
+//!   not unsubscribe: subscriptions belong to the session (a persistent one keeps them across
+//!   connections); only `Unsubscribe` removes them.
 //!
 //! Every extension rides in `zilla_engine::frame::Extension` and is read with `get::<T>()`.
 

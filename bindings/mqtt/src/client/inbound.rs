@@ -57,7 +57,6 @@ impl Session {
             // Messages that belong to the session but to no open subscription (queued for a
             // resumed session) go to the session stream.
             Targets::None => vec![(SESSION, Vec::new())],
-            Targets::Retired => Vec::new(),
         };
         self.deliveries.start(publish, targets);
         self.progress_delivery();

@@ -332,11 +332,6 @@ impl Session {
                 codes.resize(patterns.len(), reason::SUCCESS);
                 self.unsuback(key, packet_id, codes);
             }
-            Some(Request::Cleanup { identifiers }) => {
-                for identifier in identifiers {
-                    self.subscriptions.retired.remove(&identifier);
-                }
-            }
             Some(other) => {
                 self.subscriptions
                     .requests
@@ -367,31 +362,12 @@ impl Session {
         let Role::Subscribe(subscribe) = stream.role else {
             return;
         };
-        let mut identifiers: Vec<u32> = subscribe.patterns.values().copied().collect();
-        identifiers.sort_unstable();
-        identifiers.dedup();
-        for identifier in &identifiers {
+        for identifier in subscribe.patterns.values() {
             self.subscriptions.groups.remove(identifier);
             self.subscriptions.retired.insert(*identifier);
         }
-        let filters: Vec<String> = subscribe.patterns.into_keys().collect();
-        if filters.is_empty() {
-            return;
-        }
-        let Some(packet_id) = self.ids.allocate() else {
-            return;
-        };
-        let packet = Packet::Unsubscribe(Unsubscribe {
-            packet_id,
-            properties: Properties::default(),
-            filters,
-        });
-        if self.send(&packet).is_err() {
-            self.ids.release(packet_id);
-            return;
-        }
-        self.subscriptions
-            .requests
-            .insert(packet_id.get(), Request::Cleanup { identifiers });
+        // No UNSUBSCRIBE upstream: the subscriptions belong to the client's session, which a
+        // persistent session keeps across connections; only an explicit Unsubscribe removes
+        // them. Messages for them that still arrive go to the session stream.
     }
 }

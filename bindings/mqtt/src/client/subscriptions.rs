@@ -31,8 +31,6 @@ pub(super) enum Request {
         packet_id: u16,
         patterns: Vec<String>,
     },
-    /// Unsubscribing a closed stream's filters: nobody waits for the answer.
-    Cleanup { identifiers: Vec<u32> },
 }
 
 /// The answer to one client request split over several SUBSCRIBEs.
@@ -50,7 +48,8 @@ pub struct Subscriptions {
     pub(super) requests: HashMap<u16, Request>,
     pub(super) collecting: HashMap<u64, Collect>,
     pub(super) next_collect: u64,
-    /// Identifiers of closed streams, until the broker confirmed their removal.
+    /// Identifiers of closed streams whose subscriptions the broker still holds (they belong to
+    /// the session): never reused, so their messages are not mistaken for a newer stream's.
     pub(super) retired: HashSet<u32>,
 }
 
@@ -60,8 +59,6 @@ pub enum Targets {
     Streams(Vec<(u64, Vec<u32>)>),
     /// No open subscription wanted it.
     None,
-    /// Only subscriptions already closed wanted it: drop it.
-    Retired,
 }
 
 impl Subscriptions {
@@ -107,13 +104,10 @@ impl Subscriptions {
                 }
             }
         }
-        if !targets.is_empty() {
-            Targets::Streams(targets)
-        } else if !identifiers.is_empty() && identifiers.iter().all(|id| self.retired.contains(id))
-        {
-            Targets::Retired
-        } else {
+        if targets.is_empty() {
             Targets::None
+        } else {
+            Targets::Streams(targets)
         }
     }
 
