@@ -17,12 +17,23 @@ pub struct Gateway {
 impl Gateway {
     /// Starts `tcp server → echo` on a free port and waits for the ready file.
     pub async fn start_echo(binary: &Path) -> anyhow::Result<Self> {
-        let dir = TempDir::new()?;
         let port = free_port()?;
-        let config = dir.path.join("zilla.yaml");
-        std::fs::write(&config, echo_config(port))?;
-        let child = spawn(binary, &config, &dir.path.join("engine"))?;
-        wait_ready(&dir.path.join("engine/ready"), Duration::from_secs(10)).await?;
+        Self::start(binary, port, &echo_config(port)).await
+    }
+
+    /// Starts the gateway with `config` (whose entry listens on `port`) and waits for the
+    /// ready file.
+    pub async fn start(binary: &Path, port: u16, config: &str) -> anyhow::Result<Self> {
+        let dir = TempDir::new()?;
+        let config_path = dir.path.join("zilla.yaml");
+        std::fs::write(&config_path, config)?;
+        let mut child = spawn(binary, &config_path, &dir.path.join("engine"))?;
+        wait_ready(
+            &mut child,
+            &dir.path.join("engine/ready"),
+            Duration::from_secs(10),
+        )
+        .await?;
         Ok(Self {
             child,
             address: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -59,7 +70,12 @@ pub async fn time_startups(binary: &Path, starts: usize) -> anyhow::Result<Vec<D
         std::fs::write(&config, echo_config(free_port()?))?;
         let began = Instant::now();
         let mut child = spawn(binary, &config, &dir.path.join("engine"))?;
-        wait_ready(&dir.path.join("engine/ready"), Duration::from_secs(10)).await?;
+        wait_ready(
+            &mut child,
+            &dir.path.join("engine/ready"),
+            Duration::from_secs(10),
+        )
+        .await?;
         samples.push(began.elapsed());
         terminate(&mut child).await?;
     }
@@ -86,9 +102,12 @@ fn spawn(binary: &Path, config: &Path, engine: &Path) -> anyhow::Result<Child> {
         .with_context(|| format!("cannot start {}", binary.display()))
 }
 
-async fn wait_ready(ready: &Path, limit: Duration) -> anyhow::Result<()> {
+async fn wait_ready(child: &mut Child, ready: &Path, limit: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + limit;
     while !ready.exists() {
+        if let Some(status) = child.try_wait()? {
+            bail!("the gateway exited before it was ready ({status})");
+        }
         if Instant::now() > deadline {
             bail!("no ready file at {} after {limit:?}", ready.display());
         }
@@ -117,17 +136,17 @@ async fn terminate(child: &mut Child) -> anyhow::Result<()> {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A temporary directory removed on drop.
-struct TempDir {
-    path: PathBuf,
+pub struct TempDir {
+    pub path: PathBuf,
 }
 
 impl TempDir {
-    fn new() -> anyhow::Result<Self> {
+    pub fn new() -> anyhow::Result<Self> {
         let unique = format!("zilla-bench-{}-{}", std::process::id(), next_suffix());
         let path = std::env::temp_dir().join(unique);
         std::fs::create_dir_all(&path)?;
