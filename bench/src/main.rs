@@ -2,11 +2,14 @@
 
 mod echo;
 mod gateway;
+mod mqtt;
 mod report;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use zilla_binding_mqtt::codec::QoS;
 
 #[derive(Parser)]
 #[command(about = "Benchmarks the gateway beside the alternative, in the same run")]
@@ -36,6 +39,44 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// MQTT publishers and subscribers at QoS 0 and 1, straight against Mosquitto and through
+    /// the gateway's MQTT proxy to that Mosquitto: the highest rate delivered in full with a
+    /// bounded p99, and the latency at half the direct maximum.
+    Mqtt(MqttOptions),
+}
+
+#[derive(clap::Args)]
+struct MqttOptions {
+    /// The gateway binary to measure.
+    #[arg(long, default_value = "target/release/zilla")]
+    binary: PathBuf,
+    /// The broker binary, started on a free loopback port.
+    #[arg(long, default_value = "/usr/sbin/mosquitto")]
+    mosquitto: PathBuf,
+    /// Publishing connections; publisher i publishes to bench/i.
+    #[arg(long, default_value_t = 4)]
+    publishers: usize,
+    /// Subscribing connections, each subscribed to bench/#.
+    #[arg(long, default_value_t = 4)]
+    subscribers: usize,
+    /// Payload size in bytes (at least 24: run, publisher, sequence number, send time).
+    #[arg(long, default_value_t = 64)]
+    size: usize,
+    /// Seconds each offered rate is held for.
+    #[arg(long, default_value_t = 2.0)]
+    step_seconds: f64,
+    /// Milliseconds after a step for the last messages to arrive.
+    #[arg(long, default_value_t = 500)]
+    grace_ms: u64,
+    /// A step passes only with every message delivered and its p99 below this many ms.
+    #[arg(long, default_value_t = 50)]
+    p99_limit_ms: u64,
+    /// Bisection steps between the last passing and the first failing rate.
+    #[arg(long, default_value_t = 4)]
+    search_steps: usize,
+    /// Qualities of service to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0,1")]
+    qos: Vec<u8>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,7 +100,74 @@ fn main() -> anyhow::Result<()> {
             };
             run_engine(binary, starts, load).await
         }),
+        Command::Mqtt(options) => runtime.block_on(run_mqtt(options)),
     }
+}
+
+async fn run_mqtt(options: MqttOptions) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        options.publishers > 0 && options.subscribers > 0,
+        "at least one publisher and one subscriber"
+    );
+    anyhow::ensure!(
+        options.step_seconds > 0.0 && options.step_seconds <= 60.0,
+        "--step-seconds must be in (0, 60]"
+    );
+    let mut qualities = Vec::new();
+    for bits in &options.qos {
+        match QoS::from_bits(*bits) {
+            Some(qos @ (QoS::AtMostOnce | QoS::AtLeastOnce)) => qualities.push(qos),
+            _ => anyhow::bail!("--qos takes 0 and 1"),
+        }
+    }
+    // Both processes are killed when dropped, so an early return leaves neither behind.
+    let broker = mqtt::Mosquitto::start(&options.mosquitto).await?;
+    let port = gateway::free_port()?;
+    let config = mqtt::proxy_config(port, broker.port());
+    let gateway = gateway::Gateway::start(&options.binary, port, &config).await?;
+
+    let result = measure_mqtt(&options, &qualities, &broker, &gateway).await;
+    let gateway_stopped = gateway.stop().await;
+    let broker_stopped = broker.stop().await;
+    result?;
+    gateway_stopped?;
+    broker_stopped
+}
+
+async fn measure_mqtt(
+    options: &MqttOptions,
+    qualities: &[QoS],
+    broker: &mqtt::Mosquitto,
+    gateway: &gateway::Gateway,
+) -> anyhow::Result<()> {
+    let clock = mqtt::Clock::new();
+    for &qos in qualities {
+        let load = mqtt::Load {
+            publishers: options.publishers,
+            subscribers: options.subscribers,
+            size: options.size,
+            qos,
+            step: Duration::from_secs_f64(options.step_seconds),
+            grace: Duration::from_millis(options.grace_ms),
+            p99_limit: Duration::from_millis(options.p99_limit_ms),
+            search_steps: options.search_steps,
+        };
+        let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
+        let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;
+        let rate = direct.as_ref().map_or(1_000, |step| step.rate / 2).max(100);
+        let direct_latency =
+            mqtt::measure_at("direct", broker.address(), &load, rate, &clock).await?;
+        let through_latency =
+            mqtt::measure_at("gateway", gateway.address(), &load, rate, &clock).await?;
+        report::mqtt(
+            &load,
+            direct.as_ref(),
+            through.as_ref(),
+            &direct_latency,
+            &through_latency,
+        );
+    }
+    Ok(())
 }
 
 async fn run_engine(binary: PathBuf, starts: usize, load: echo::Load) -> anyhow::Result<()> {

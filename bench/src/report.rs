@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::echo::{EchoResult, Load};
+use crate::mqtt;
 
 pub fn startup(samples: &[Duration]) {
     let mut sorted = samples.to_vec();
@@ -46,6 +47,82 @@ pub fn echo(load: &Load, direct: &EchoResult, through: &EchoResult) {
         through.stream_bytes_per_second / 1_048_576.0,
         "",
     );
+}
+
+/// One QoS: the maximum rates, then the latency at half the direct maximum.
+pub fn mqtt(
+    load: &mqtt::Load,
+    direct: Option<&mqtt::Step>,
+    through: Option<&mqtt::Step>,
+    direct_latency: &mqtt::Step,
+    through_latency: &mqtt::Step,
+) {
+    println!(
+        "\nMQTT QoS {}, {} publishers → {} subscribers on bench/#, {}-byte payloads, {:.1} s steps; \
+         a rate passes when all is delivered with p99 < {} ms",
+        load.qos.bits(),
+        load.publishers,
+        load.subscribers,
+        load.size.max(24),
+        load.step.as_secs_f64(),
+        load.p99_limit.as_millis()
+    );
+    println!(
+        "{:<30} {:>20} {:>20} {:>8}",
+        "", "direct (Mosquitto)", "through the gateway", "ratio"
+    );
+    let published = |step: Option<&mqtt::Step>| step.map_or(0.0, |step| step.rate as f64);
+    let delivered = |step: Option<&mqtt::Step>| {
+        step.map_or(0.0, |step| step.delivered_rate(load.subscribers) as f64)
+    };
+    wide_row(
+        "max published msgs/s",
+        published(direct),
+        published(through),
+        0,
+    );
+    wide_row(
+        "max delivered msgs/s",
+        delivered(direct),
+        delivered(through),
+        0,
+    );
+    println!(
+        "at {} published msgs/s (half the direct max):",
+        direct_latency.rate
+    );
+    wide_row(
+        "  latency p50 (µs)",
+        us(direct_latency.p50),
+        us(through_latency.p50),
+        0,
+    );
+    wide_row(
+        "  latency p99 (µs)",
+        us(direct_latency.p99),
+        us(through_latency.p99),
+        0,
+    );
+    println!(
+        "{:<30} {:>20} {:>20.0}",
+        "  added p50 (µs)",
+        "",
+        us(through_latency.p50) - us(direct_latency.p50)
+    );
+    for (label, step) in [("direct", direct_latency), ("gateway", through_latency)] {
+        if !step.passed {
+            println!(
+                "  note: the {label} latency run did not pass ({} of {} delivered)",
+                step.delivered,
+                step.published * load.subscribers as u64
+            );
+        }
+    }
+}
+
+fn wide_row(label: &str, direct: f64, through: f64, decimals: usize) {
+    let ratio = if direct > 0.0 { through / direct } else { 0.0 };
+    println!("{label:<30} {direct:>20.decimals$} {through:>20.decimals$} {ratio:>7.2}x");
 }
 
 fn row(label: &str, direct: f64, through: f64, unit: &str) {
