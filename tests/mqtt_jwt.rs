@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use support::jwt::mint;
+use support::jwt::{mint, mint_for};
 use support::mosquitto::{publish, stdout, Broker, Subscriber};
 use support::raw_mqtt::{connect_packet, RawClient};
 use support::{free_port, shared, Gateway};
@@ -217,10 +217,14 @@ fn the_guide_with_the_upstream_example_unchanged() {
 
 /// The project's zilla.yaml on free ports, for tests that run beside others.
 fn gateway_on_free_ports(broker: &Broker) -> (Gateway, u16) {
+    gateway_with(broker, |config| config)
+}
+
+/// The project's zilla.yaml on free ports, edited by `edit`.
+fn gateway_with(broker: &Broker, edit: impl FnOnce(String) -> String) -> (Gateway, u16) {
     let port = free_port();
     let tls_port = free_port();
-    let config = std::fs::read_to_string(project().join("zilla.yaml"))
-        .expect("zilla.yaml")
+    let config = edit(std::fs::read_to_string(project().join("zilla.yaml")).expect("zilla.yaml"))
         .replace("7183", &port.to_string())
         .replace("7883", &tls_port.to_string())
         .replace(
@@ -325,5 +329,46 @@ fn a_connection_ends_when_its_token_expires_and_its_will_is_published() {
     }
     assert!(client.closed_within(Duration::from_secs(5)));
     assert_eq!(stdout(&watcher.wait()).trim(), "wills/short-lived expired");
+    drop(gateway);
+}
+
+#[test]
+fn a_client_id_can_be_confined_to_the_token_identity() {
+    let broker = Broker::start();
+    let (gateway, port) = gateway_with(&broker, |config| {
+        config.replace(
+            "              username: Bearer {credentials}\n",
+            "              username: Bearer {credentials}\n          client-id: identity\n",
+        )
+    });
+    let token = mint_for(
+        &key(),
+        "local",
+        Some("device-1"),
+        AUDIENCE,
+        "+1d",
+        Some("mqtt:stream"),
+    );
+    let username = format!("Bearer {token}");
+    let connack = |client_id: &str| {
+        let mut client = RawClient::connect(port, ProtocolVersion::V5);
+        let mut connect = connect_packet(client_id, 30, ProtocolVersion::V5);
+        if let Packet::Connect(connect) = &mut connect {
+            connect.username = Some(username.clone());
+        }
+        client.send(&connect);
+        match client.receive(Duration::from_secs(5)) {
+            Some(Packet::Connack(connack)) => connack,
+            other => panic!("expected CONNACK, got {other:?}"),
+        }
+    };
+    assert_eq!(connack("device-1").reason_code, 0);
+    assert_eq!(connack("device-2").reason_code, 0x87);
+    let assigned = connack("");
+    assert_eq!(assigned.reason_code, 0);
+    assert_eq!(
+        assigned.properties.assigned_client_identifier.as_deref(),
+        Some("device-1")
+    );
     drop(gateway);
 }

@@ -7,6 +7,18 @@ use std::process::Command;
 /// `jwt encode --alg RS256 --kid KID --iss … --aud … --exp=EXP --no-iat [--payload scope=…]
 /// --secret @KEY`
 pub fn mint(key: &Path, kid: &str, audience: &str, exp: &str, scope: Option<&str>) -> String {
+    mint_for(key, kid, None, audience, exp, scope)
+}
+
+/// Like [`mint`], with a `sub` (the identity).
+pub fn mint_for(
+    key: &Path,
+    kid: &str,
+    subject: Option<&str>,
+    audience: &str,
+    exp: &str,
+    scope: Option<&str>,
+) -> String {
     let mut command = Command::new(jwt_cli());
     command.args([
         "encode",
@@ -21,6 +33,9 @@ pub fn mint(key: &Path, kid: &str, audience: &str, exp: &str, scope: Option<&str
         &format!("--exp={exp}"),
         "--no-iat",
     ]);
+    if let Some(subject) = subject {
+        command.args(["--sub", subject]);
+    }
     if let Some(scope) = scope {
         command.args(["--payload", &format!("scope={scope}")]);
     }

@@ -90,6 +90,20 @@ pub struct MqttClientOptions {
 #[serde(deny_unknown_fields)]
 pub struct MqttAuthorization {
     pub credentials: MqttCredentials,
+    /// Beyond Zilla: `identity` confines a client to the client id that equals its token's
+    /// identity (an empty client id is assigned that identity), so one valid token cannot take
+    /// over another device's session.
+    #[serde(default, rename = "client-id", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "ClientIdPolicy")]
+    pub client_id: Option<ClientIdPolicy>,
+}
+
+/// Which client ids an authorized connection may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientIdPolicy {
+    /// Only the identity of the connection's authorization.
+    Identity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

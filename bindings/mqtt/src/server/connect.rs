@@ -26,7 +26,7 @@ impl Connection {
         if v5 && connect.properties.authentication_method.is_some() {
             return ControlFlow::Break(self.refuse(reason::BAD_AUTHENTICATION_METHOD));
         }
-        let client_id = match settle_client_id(&connect.client_id, connect.clean_start) {
+        let mut client_id = match settle_client_id(&connect.client_id, connect.clean_start) {
             Ok(client_id) => client_id,
             Err(code) => return ControlFlow::Break(self.refuse(code)),
         };
@@ -47,6 +47,12 @@ impl Connection {
                 }
             },
         };
+        if let (Some(login), Some(authorization)) = (&self.shared.login, &authorization) {
+            match login.confine(authorization, client_id) {
+                Some(confined) => client_id = confined,
+                None => return ControlFlow::Break(self.refuse(reason::NOT_AUTHORIZED)),
+            }
+        }
         let Some(exit) = self
             .shared
             .router

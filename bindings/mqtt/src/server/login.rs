@@ -9,7 +9,7 @@ use zilla_engine::guard::{Authorization, Guard};
 
 use crate::codec::{reason, Connect};
 use crate::credentials::CredentialPattern;
-use crate::options::MqttServerOptions;
+use crate::options::{ClientIdPolicy, MqttServerOptions};
 
 /// Longest client id accepted.
 const MAX_CLIENT_ID: usize = 256;
@@ -25,6 +25,8 @@ pub struct Login {
     guard: Arc<dyn Guard>,
     field: Field,
     pattern: CredentialPattern,
+    /// The client id must be the authorization's identity.
+    confine_client_id: bool,
 }
 
 /// Why a login was refused; for the log only, never for the client.
@@ -67,7 +69,36 @@ impl Login {
             guard,
             field,
             pattern,
+            confine_client_id: authorization.client_id == Some(ClientIdPolicy::Identity),
         }))
+    }
+
+    /// The client id the connection goes by under `client-id: identity`: an assigned id becomes
+    /// the identity, any other must equal it. `None` when it does not (the guard is told).
+    pub fn confine(&self, authorization: &Authorization, client_id: ClientId) -> Option<ClientId> {
+        if !self.confine_client_id {
+            return Some(client_id);
+        }
+        let identity = authorization
+            .session(self.guard.name())
+            .map(|session| session.identity.clone())?;
+        if client_id.assigned && !identity.is_empty() {
+            return Some(ClientId {
+                value: identity,
+                assigned: true,
+            });
+        }
+        if client_id.value == identity {
+            return Some(client_id);
+        }
+        self.guard.refused(
+            Some(&identity),
+            &format!(
+                "client id '{}' is not the token's identity",
+                client_id.value
+            ),
+        );
+        None
     }
 
     /// Tells the guard that a session it issued was refused by the routes (roles missing).
