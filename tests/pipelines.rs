@@ -149,3 +149,44 @@ fn logs_flag_prints_events_without_a_stdout_exporter() {
     assert!(logging.wait_stdout("ENGINE_STARTED", Duration::from_secs(5)));
     assert!(logging.stop().success());
 }
+
+/// With a hard open-file limit it cannot raise, the gateway runs out of descriptors under a
+/// burst of connections; the accept loop must survive that and serve again once they close.
+#[test]
+fn the_accept_loop_survives_running_out_of_file_descriptors() {
+    use std::process::{Command, Stdio};
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("zilla.yaml");
+    std::fs::write(&config, self::config(port, free_port())).expect("config");
+    let engine = dir.path().join("engine");
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(r#"ulimit -n 64 && exec "$0" start -c "$1" -P "zilla.engine.directory=$2""#)
+        .arg(env!("CARGO_BIN_EXE_zilla"))
+        .arg(&config)
+        .arg(&engine)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("zilla starts");
+    assert!(support::wait_until(Duration::from_secs(15), || engine
+        .join("ready")
+        .exists()));
+
+    let burst: Vec<TcpStream> = (0..150)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    assert!(burst.len() > 64, "the burst must exceed the limit");
+    drop(burst);
+    std::thread::sleep(Duration::from_millis(500));
+
+    let (mut socket, mut reader) = connect(port);
+    socket.write_all(b"still here\n").expect("send");
+    assert_eq!(read_line(&mut reader), "still here\n");
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    assert!(child.wait().expect("exit").success());
+}
