@@ -343,3 +343,20 @@ fn the_gateway_refuses_cleanly_while_the_broker_is_down_and_recovers_when_it_is_
     let _again = Broker::start_on(broker_port);
     round_trip(&setup, V5, "1");
 }
+
+#[test]
+fn an_independent_v5_client_library_works_through_the_gateway() {
+    let setup = setup();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/paho_v5.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .arg(setup.port.to_string())
+        .output()
+        .expect("python3 runs (scripts/setup.sh installs paho-mqtt)");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
