@@ -74,6 +74,9 @@ struct MqttOptions {
     /// Bisection steps between the last passing and the first failing rate.
     #[arg(long, default_value_t = 4)]
     search_steps: usize,
+    /// QoS 1 PUBLISHes each publisher may have unacknowledged.
+    #[arg(long, default_value_t = 100)]
+    in_flight: u64,
     /// Qualities of service to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "0,1")]
     qos: Vec<u8>,
@@ -151,6 +154,7 @@ async fn measure_mqtt(
             grace: Duration::from_millis(options.grace_ms),
             p99_limit: Duration::from_millis(options.p99_limit_ms),
             search_steps: options.search_steps,
+            in_flight: options.in_flight.max(1),
         };
         let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
         let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;

@@ -30,9 +30,10 @@ const VERSION: ProtocolVersion = ProtocolVersion::V3_1_1;
 const MAX_PACKET: usize = 1 << 20;
 /// Run id, publisher, sequence number, send time.
 const HEADER: usize = 4 + 4 + 8 + 8;
-/// QoS 1 PUBLISHes a publisher may have unacknowledged.
-const IN_FLIGHT: u64 = 100;
 const TICK: Duration = Duration::from_millis(1);
+/// How late after the step a publisher may still send the rest of its quota; later than that
+/// it fell behind.
+const LATE: Duration = Duration::from_millis(50);
 const FIRST_RATE: u64 = 2_000;
 const MAX_DOUBLINGS: usize = 9;
 /// Between steps, so what a failed step left queued drains away.
@@ -132,6 +133,8 @@ pub struct Load {
     pub grace: Duration,
     pub p99_limit: Duration,
     pub search_steps: usize,
+    /// QoS 1 PUBLISHes a publisher may have unacknowledged.
+    pub in_flight: u64,
 }
 
 /// One step: a fixed offered rate (PUBLISHes/s over all publishers) for `Load::step`.
@@ -147,12 +150,29 @@ pub struct Step {
     pub least_received: u64,
     pub p50: Duration,
     pub p99: Duration,
+    /// Why a client's connection failed during the step, if one did.
+    pub error: Option<String>,
     pub passed: bool,
 }
 
 impl Step {
     pub fn complete(&self) -> bool {
         self.published == self.offered && self.least_received >= self.published
+    }
+
+    /// Why the step failed, or "pass".
+    pub fn verdict(&self) -> String {
+        if let Some(error) = &self.error {
+            format!("fail ({error})")
+        } else if self.passed {
+            "pass".to_owned()
+        } else if self.published < self.offered {
+            "fail (publishers fell behind)".to_owned()
+        } else if !self.complete() {
+            "fail (not all delivered)".to_owned()
+        } else {
+            "fail (p99 over the limit)".to_owned()
+        }
     }
 
     /// Delivered messages per second at this step's rate.
@@ -221,18 +241,10 @@ fn progress(label: &str, load: &Load, step: &Step) {
         load.qos.bits(),
         step.rate,
         step.delivered,
-        step.published * load.subscribers as u64,
+        step.offered * load.subscribers as u64,
         step.p50.as_secs_f64() * 1e6,
         step.p99.as_secs_f64() * 1e6,
-        if step.passed {
-            "pass"
-        } else if step.published < step.offered {
-            "fail (publishers fell behind)"
-        } else if !step.complete() {
-            "fail (not all delivered)"
-        } else {
-            "fail (p99)"
-        },
+        step.verdict(),
     );
 }
 
@@ -298,6 +310,7 @@ async fn run_step(
                 size: load.size.max(HEADER),
                 rate: per_publisher,
                 quota,
+                in_flight: load.in_flight,
                 start,
                 end,
                 deadline,
@@ -306,22 +319,35 @@ async fn run_step(
         })
         .collect();
 
+    // A connection the server closes fails the step, not the run.
+    let mut error = None;
     let mut published = 0;
     let mut connections = Vec::new();
     for task in publisher_tasks {
-        let (sent, socket) = task.await??;
-        published += sent;
-        connections.push(socket);
+        match task.await? {
+            Ok((sent, socket)) => {
+                published += sent;
+                connections.push(socket);
+            }
+            Err(failure) => error = Some(failure.to_string()),
+        }
     }
     expected.store(published, Ordering::Relaxed);
     let mut delivered = 0;
     let mut least_received = u64::MAX;
     let mut latencies = Vec::new();
     for task in subscriber_tasks {
-        let received = task.await??;
-        delivered += received.len() as u64;
-        least_received = least_received.min(received.len() as u64);
-        latencies.extend(received);
+        match task.await? {
+            Ok(received) => {
+                delivered += received.len() as u64;
+                least_received = least_received.min(received.len() as u64);
+                latencies.extend(received);
+            }
+            Err(failure) => {
+                least_received = 0;
+                error = Some(failure.to_string());
+            }
+        }
     }
     drop(connections);
     latencies.sort_unstable();
@@ -334,8 +360,9 @@ async fn run_step(
         p50: percentile(&latencies, 0.50),
         p99: percentile(&latencies, 0.99),
         passed: false,
+        error,
     };
-    step.passed = step.complete() && step.p99 < load.p99_limit;
+    step.passed = step.error.is_none() && step.complete() && step.p99 < load.p99_limit;
     Ok(step)
 }
 
@@ -355,13 +382,14 @@ struct Plan {
     /// PUBLISHes per second from this publisher.
     rate: f64,
     quota: u64,
+    in_flight: u64,
     start: Instant,
     end: Instant,
     deadline: Instant,
 }
 
 /// Publishes `plan.quota` messages paced at `plan.rate`, in bursts once a tick, keeping at most
-/// [`IN_FLIGHT`] unacknowledged at QoS 1. Returns how many it sent and the connection, which
+/// `plan.in_flight` unacknowledged at QoS 1. Returns how many it sent and the connection, which
 /// stays open until the subscribers are done so nothing it sent is cut off.
 async fn publish(
     socket: TcpStream,
@@ -385,7 +413,7 @@ async fn publish(
                 tokio::select! {
                     read = reader.read_buf(&mut buffer) => {
                         if read? == 0 {
-                            bail!("the broker closed a publisher's connection");
+                            bail!("the server closed a publisher's connection");
                         }
                     }
                     _ = &mut stopped => return anyhow::Ok(reader),
@@ -402,14 +430,18 @@ async fn publish(
     while sent < plan.quota {
         ticks.tick().await;
         let now = Instant::now();
-        if now >= plan.end + TICK * 5 {
+        if now >= plan.end + LATE {
             break;
         }
-        let due = ((now - plan.start).as_secs_f64() * plan.rate).ceil() as u64;
+        let due = if now >= plan.end {
+            plan.quota
+        } else {
+            ((now - plan.start).as_secs_f64() * plan.rate).ceil() as u64
+        };
         let mut burst = due.min(plan.quota).saturating_sub(sent);
         if plan.qos != QoS::AtMostOnce {
             let in_flight = sent - acked.load(Ordering::Relaxed);
-            burst = burst.min(IN_FLIGHT.saturating_sub(in_flight));
+            burst = burst.min(plan.in_flight.saturating_sub(in_flight));
         }
         for _ in 0..burst {
             let mut payload = BytesMut::with_capacity(plan.size);
@@ -491,7 +523,7 @@ async fn receive(
         buffer.reserve(64 * 1024);
         let wait = (deadline - now).min(Duration::from_millis(10));
         match tokio::time::timeout(wait, socket.read_buf(&mut buffer)).await {
-            Ok(Ok(0)) => bail!("the broker closed a subscriber's connection"),
+            Ok(Ok(0)) => bail!("the server closed a subscriber's connection"),
             Ok(Ok(_)) => received_at = epoch.elapsed().as_nanos() as u64,
             Ok(Err(error)) => return Err(error.into()),
             Err(_) => {}

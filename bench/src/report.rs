@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::echo::{EchoResult, Load};
 use crate::mqtt;
+use zilla_binding_mqtt::codec::QoS;
 
 pub fn startup(samples: &[Duration]) {
     let mut sorted = samples.to_vec();
@@ -57,8 +58,13 @@ pub fn mqtt(
     direct_latency: &mqtt::Step,
     through_latency: &mqtt::Step,
 ) {
+    let in_flight = if load.qos == QoS::AtMostOnce {
+        String::new()
+    } else {
+        format!(", at most {} unacknowledged per publisher", load.in_flight)
+    };
     println!(
-        "\nMQTT QoS {}, {} publishers → {} subscribers on bench/#, {}-byte payloads, {:.1} s steps; \
+        "\nMQTT QoS {}, {} publishers → {} subscribers on bench/#, {}-byte payloads, {:.1} s steps{in_flight}; \
          a rate passes when all is delivered with p99 < {} ms",
         load.qos.bits(),
         load.publishers,
@@ -112,9 +118,10 @@ pub fn mqtt(
     for (label, step) in [("direct", direct_latency), ("gateway", through_latency)] {
         if !step.passed {
             println!(
-                "  note: the {label} latency run did not pass ({} of {} delivered)",
+                "  note: the {label} latency run did not pass: {}, {} of {} delivered",
+                step.verdict(),
                 step.delivered,
-                step.published * load.subscribers as u64
+                step.offered * load.subscribers as u64
             );
         }
     }
