@@ -360,3 +360,44 @@ fn an_independent_v5_client_library_works_through_the_gateway() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A 3.1.1 client cannot be told a receive maximum, so it may have more QoS 1 messages in flight
+/// than the broker behind the gateway accepts (Mosquitto's default is 20): the gateway paces them
+/// upstream instead of disconnecting the client.
+#[test]
+fn a_v3_publisher_with_many_qos1_in_flight_is_paced_not_disconnected() {
+    let setup = setup();
+    let subscriber = Subscriber::start(
+        setup.port,
+        &["-t", "burst", "-q", "1", "-C", "200", "-W", "15"],
+    );
+    let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
+    client.send(&connect_packet(
+        "burst-publisher",
+        30,
+        ProtocolVersion::V3_1_1,
+    ));
+    assert!(matches!(
+        client.receive(Duration::from_secs(5)),
+        Some(Packet::Connack(_))
+    ));
+    for id in 1..=200u16 {
+        client.send(&Packet::Publish(Publish {
+            dup: false,
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            topic: "burst".to_owned(),
+            packet_id: std::num::NonZeroU16::new(id),
+            properties: Default::default(),
+            payload: bytes::Bytes::from(format!("m{id}")),
+        }));
+    }
+    let mut acknowledged = 0;
+    while acknowledged < 200 {
+        match client.receive(Duration::from_secs(10)) {
+            Some(Packet::Puback(_)) => acknowledged += 1,
+            other => panic!("after {acknowledged} PUBACKs: {other:?}"),
+        }
+    }
+    assert_eq!(stdout(&subscriber.wait()).lines().count(), 200);
+}

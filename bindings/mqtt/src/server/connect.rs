@@ -207,10 +207,16 @@ impl Connection {
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
             self.net.max_inbound = self.net.max_inbound.min(limit);
         }
-        let receive_maximum = settings
-            .receive_maximum
-            .min(accepted.receive_maximum)
-            .max(1);
+        // A 3.1.1 client cannot be told a receive maximum, so it is never held to one: the next
+        // hop paces what it forwards, and the publish streams' windows bound what is buffered.
+        let receive_maximum = if self.net.is_v5() {
+            settings
+                .receive_maximum
+                .min(accepted.receive_maximum)
+                .max(1)
+        } else {
+            u16::MAX
+        };
         let max_inbound = self.net.max_inbound;
         let topic_alias_maximum = settings.topic_alias_maximum;
         let Some(client) = self.client.as_mut() else {
