@@ -141,7 +141,7 @@ refused "token for another audience" \
 
 # Step 2: a token with the scope subscribes and receives what another client publishes.
 scoped="$(token "$audience" --payload scope=mqtt:stream)"
-timeout 30 mosquitto_sub --url "mqtt://127.0.0.1:$port/zilla" -u "Bearer $scoped" -d -C 1 -W 15 \
+timeout 30 stdbuf -oL mosquitto_sub --url "mqtt://127.0.0.1:$port/zilla" -u "Bearer $scoped" -d -C 1 -W 15 \
   >"$scratch/sub.out" 2>&1 &
 subscriber=$!
 for _ in $(seq 100); do
