@@ -26,6 +26,8 @@ openssl x509 -req -in "$work/localhost.csr" -CA "$root/etc/tls/ca.crt" -CAkey "$
   -CAcreateserial -CAserial "$work/ca.srl" -days 3650 -sha256 -extfile "$work/ext" -out "$work/localhost.crt" 2>/dev/null
 openssl pkcs12 -export -name localhost -inkey "$work/localhost.key" -in "$work/localhost.crt" \
   -certfile "$root/etc/tls/ca.crt" -passout "pass:$password" -out "$root/etc/tls/localhost.p12"
+# The image runs the gateway as a non-root user that must read the (password-protected) keystore.
+chmod 644 "$root/etc/tls/localhost.p12"
 
 python3 - "$root/etc/jwt/private.pem" <<'PY'
 import base64, re, subprocess, sys
