@@ -1,0 +1,98 @@
+//! The broker the gateway is measured against, and the gateway configuration that proxies
+//! to it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio::time::Instant;
+
+use crate::gateway::{free_port, TempDir};
+
+/// The broker the gateway is measured against, on a free loopback port.
+pub struct Mosquitto {
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Mosquitto {
+    pub async fn start(binary: &Path) -> anyhow::Result<Self> {
+        let dir = TempDir::new()?;
+        let port = free_port()?;
+        let config = dir.path.join("mosquitto.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 10000\n"
+            ),
+        )?;
+        let child = Command::new(binary)
+            .arg("-c")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            if Instant::now() > deadline {
+                bail!("mosquitto did not listen on {port} within 10 s");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(Self {
+            child,
+            port,
+            _dir: dir,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+}
+
+/// `tcp server → mqtt server → mqtt client → tcp client → broker`.
+pub fn proxy_config(port: u16, broker: u16) -> String {
+    format!(
+        "name: bench
+bindings:
+  north_tcp_server:
+    type: tcp
+    kind: server
+    options:
+      host: 127.0.0.1
+      port: {port}
+    exit: north_mqtt_server
+  north_mqtt_server:
+    type: mqtt
+    kind: server
+    exit: north_mqtt_client
+  north_mqtt_client:
+    type: mqtt
+    kind: client
+    exit: south_tcp_client
+  south_tcp_client:
+    type: tcp
+    kind: client
+    options:
+      host: 127.0.0.1
+      port: {broker}
+"
+    )
+}

@@ -1,0 +1,265 @@
+//! The load clients: paced publishers and subscribers that stamp and time each message.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use bytes::{BufMut, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, MissedTickBehavior};
+use zilla_binding_mqtt::codec::{
+    decode, encode, Connect, Packet, PacketId, Properties, ProtocolVersion, Publish, PublishAck,
+    QoS, Subscribe, Subscription, SubscriptionOptions,
+};
+
+const VERSION: ProtocolVersion = ProtocolVersion::V3_1_1;
+const MAX_PACKET: usize = 1 << 20;
+/// Run id, publisher, sequence number, send time.
+pub(super) const HEADER: usize = 4 + 4 + 8 + 8;
+const TICK: Duration = Duration::from_millis(1);
+/// How late after the step a publisher may still send the rest of its quota; later than that
+/// it fell behind.
+const LATE: Duration = Duration::from_millis(50);
+
+pub(super) struct Plan {
+    pub(super) run: u32,
+    pub(super) index: u32,
+    pub(super) qos: QoS,
+    pub(super) size: usize,
+    /// PUBLISHes per second from this publisher.
+    pub(super) rate: f64,
+    pub(super) quota: u64,
+    pub(super) in_flight: u64,
+    pub(super) start: Instant,
+    pub(super) end: Instant,
+    pub(super) deadline: Instant,
+}
+
+/// Publishes `plan.quota` messages paced at `plan.rate`, in bursts once a tick, keeping at most
+/// `plan.in_flight` unacknowledged at QoS 1. Returns how many it sent and the connection, which
+/// stays open until the subscribers are done so nothing it sent is cut off.
+pub(super) async fn publish(
+    socket: TcpStream,
+    mut buffer: BytesMut,
+    plan: Plan,
+    epoch: std::time::Instant,
+) -> anyhow::Result<(u64, TcpStream)> {
+    let (mut reader, mut writer) = socket.into_split();
+    let acked = Arc::new(AtomicU64::new(0));
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let acks = {
+        let acked = acked.clone();
+        tokio::spawn(async move {
+            loop {
+                while let Some(packet) = decode(&mut buffer, VERSION, MAX_PACKET)? {
+                    if let Packet::Puback(_) = packet {
+                        acked.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                buffer.reserve(16 * 1024);
+                tokio::select! {
+                    read = reader.read_buf(&mut buffer) => {
+                        if read? == 0 {
+                            bail!("the server closed a publisher's connection");
+                        }
+                    }
+                    _ = &mut stopped => return anyhow::Ok(reader),
+                }
+            }
+        })
+    };
+
+    let topic = format!("bench/{}", plan.index);
+    let mut out = BytesMut::with_capacity(64 * 1024);
+    let mut ticks = tokio::time::interval_at(plan.start, TICK);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut sent = 0u64;
+    while sent < plan.quota {
+        ticks.tick().await;
+        let now = Instant::now();
+        if now >= plan.end + LATE {
+            break;
+        }
+        let due = if now >= plan.end {
+            plan.quota
+        } else {
+            ((now - plan.start).as_secs_f64() * plan.rate).ceil() as u64
+        };
+        let mut burst = due.min(plan.quota).saturating_sub(sent);
+        if plan.qos != QoS::AtMostOnce {
+            let in_flight = sent - acked.load(Ordering::Relaxed);
+            burst = burst.min(plan.in_flight.saturating_sub(in_flight));
+        }
+        for _ in 0..burst {
+            let mut payload = BytesMut::with_capacity(plan.size);
+            payload.put_u32_le(plan.run);
+            payload.put_u32_le(plan.index);
+            payload.put_u64_le(sent);
+            payload.put_u64_le(epoch.elapsed().as_nanos() as u64);
+            payload.resize(plan.size, 0);
+            let packet_id = (plan.qos != QoS::AtMostOnce)
+                .then(|| PacketId::new((sent % 65_535) as u16 + 1))
+                .flatten();
+            let packet = Packet::Publish(Publish {
+                dup: false,
+                qos: plan.qos,
+                retain: false,
+                topic: topic.clone(),
+                packet_id,
+                properties: Properties::default(),
+                payload: payload.freeze(),
+            });
+            encode(&packet, VERSION, &mut out)?;
+            sent += 1;
+        }
+        if !out.is_empty() {
+            writer.write_all(&out).await?;
+            out.clear();
+        }
+    }
+    if plan.qos != QoS::AtMostOnce {
+        while acked.load(Ordering::Relaxed) < sent && Instant::now() < plan.deadline {
+            tokio::time::sleep(TICK).await;
+        }
+    }
+    let _ = stop.send(());
+    let reader = acks.await??;
+    Ok((sent, reader.reunite(writer)?))
+}
+
+/// Receives until the publishers' total has arrived or the deadline passes, acknowledging
+/// QoS 1. Returns the latency of each message of this run, in nanoseconds.
+pub(super) async fn receive(
+    mut socket: TcpStream,
+    mut buffer: BytesMut,
+    run: u32,
+    epoch: std::time::Instant,
+    deadline: Instant,
+    expected: Arc<AtomicU64>,
+) -> anyhow::Result<Vec<u64>> {
+    let mut latencies = Vec::new();
+    let mut acks = BytesMut::new();
+    let mut received_at = 0u64;
+    loop {
+        while let Some(packet) = decode(&mut buffer, VERSION, MAX_PACKET)? {
+            let Packet::Publish(publish) = packet else {
+                continue;
+            };
+            if let Some(packet_id) = publish.packet_id {
+                encode(
+                    &Packet::Puback(PublishAck::success(packet_id)),
+                    VERSION,
+                    &mut acks,
+                )?;
+            }
+            if let Some(sent_at) = stamp(&publish.payload, run) {
+                latencies.push(received_at.saturating_sub(sent_at));
+            }
+        }
+        if !acks.is_empty() {
+            socket.write_all(&acks).await?;
+            acks.clear();
+        }
+        if latencies.len() as u64 >= expected.load(Ordering::Relaxed) {
+            break;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        buffer.reserve(64 * 1024);
+        let wait = (deadline - now).min(Duration::from_millis(10));
+        match tokio::time::timeout(wait, socket.read_buf(&mut buffer)).await {
+            Ok(Ok(0)) => bail!("the server closed a subscriber's connection"),
+            Ok(Ok(_)) => received_at = epoch.elapsed().as_nanos() as u64,
+            Ok(Err(error)) => return Err(error.into()),
+            Err(_) => {}
+        }
+    }
+    Ok(latencies)
+}
+
+/// The send time a payload carries, if it belongs to `run`.
+fn stamp(payload: &Bytes, run: u32) -> Option<u64> {
+    if payload.len() < HEADER || payload[..4] != run.to_le_bytes() {
+        return None;
+    }
+    Some(u64::from_le_bytes(payload[16..24].try_into().ok()?))
+}
+
+pub(super) async fn connect(
+    address: SocketAddr,
+    client_id: &str,
+) -> anyhow::Result<(TcpStream, BytesMut)> {
+    let mut socket = TcpStream::connect(address)
+        .await
+        .with_context(|| format!("cannot connect to {address}"))?;
+    socket.set_nodelay(true)?;
+    let connect = Packet::Connect(Box::new(Connect {
+        protocol: VERSION,
+        clean_start: true,
+        keep_alive: 0,
+        properties: Properties::default(),
+        client_id: client_id.to_owned(),
+        will: None,
+        username: None,
+        password: None,
+    }));
+    let mut buffer = BytesMut::new();
+    send(&mut socket, &connect).await?;
+    match expect(&mut socket, &mut buffer).await? {
+        Packet::Connack(connack) if connack.reason_code == 0 => Ok((socket, buffer)),
+        other => bail!("{client_id}: expected a successful CONNACK, got {other:?}"),
+    }
+}
+
+pub(super) async fn subscribe(
+    address: SocketAddr,
+    client_id: &str,
+    qos: QoS,
+) -> anyhow::Result<(TcpStream, BytesMut)> {
+    let (mut socket, mut buffer) = connect(address, client_id).await?;
+    let subscribe = Packet::Subscribe(Subscribe {
+        packet_id: PacketId::MIN,
+        properties: Properties::default(),
+        subscriptions: vec![Subscription {
+            filter: "bench/#".to_owned(),
+            options: SubscriptionOptions {
+                qos,
+                ..SubscriptionOptions::default()
+            },
+        }],
+    });
+    send(&mut socket, &subscribe).await?;
+    match expect(&mut socket, &mut buffer).await? {
+        Packet::Suback(suback) if suback.reason_codes == [qos.bits()] => Ok((socket, buffer)),
+        other => bail!("{client_id}: expected a SUBACK granting QoS {qos:?}, got {other:?}"),
+    }
+}
+
+async fn send(socket: &mut TcpStream, packet: &Packet) -> anyhow::Result<()> {
+    let mut bytes = BytesMut::new();
+    encode(packet, VERSION, &mut bytes)?;
+    socket.write_all(&bytes).await?;
+    Ok(())
+}
+
+/// The next packet, within 5 s.
+async fn expect(socket: &mut TcpStream, buffer: &mut BytesMut) -> anyhow::Result<Packet> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(packet) = decode(buffer, VERSION, MAX_PACKET)? {
+            return Ok(packet);
+        }
+        buffer.reserve(4096);
+        match tokio::time::timeout_at(deadline, socket.read_buf(buffer)).await {
+            Ok(Ok(0)) => bail!("connection closed during the handshake"),
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => return Err(error.into()),
+            Err(_) => bail!("no reply within 5 s"),
+        }
+    }
+}
