@@ -8,16 +8,16 @@
 //! skip. Mount points missing on the machine (`/opt/zilla`, `/etc/zilla`, `/var/run/zilla`) are
 //! created as empty folders and removed afterwards; nothing is ever mounted outside the namespace.
 
+mod image_support;
 mod support;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use image_support::{compose_zilla_service, project, read, Gateway, Namespace, IMAGE_UID};
 use support::jwt::mint;
 use support::wait_until;
 use zilla_gateway::properties::Properties;
@@ -26,9 +26,6 @@ use zilla_gateway::settings;
 /// The namespaces are private, but the mount points on the machine are shared: one at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// The image's user (`useradd --uid` in docker/Dockerfile).
-const IMAGE_UID: u32 = 1001;
-const MOUNT_POINTS: [&str; 3] = ["/opt/zilla", "/etc/zilla", "/var/run/zilla"];
 /// The healthchecks of the upstream compose files, current and 0.9.
 const READY_CHECK: [&str; 3] = ["sh", "-c", "test -f /var/run/zilla/ready"];
 const PORT_CHECK: [&str; 3] = ["bash", "-c", "echo -n '' > /dev/tcp/127.0.0.1/7183"];
@@ -47,249 +44,6 @@ bindings:
     type: echo
     kind: server
 ";
-
-fn project() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-/// A private mount and network namespace, held open by a sleeping process.
-struct Namespace {
-    holder: Child,
-    /// Folders created on the machine as mount points, innermost last.
-    created: Vec<PathBuf>,
-    scratch: tempfile::TempDir,
-}
-
-impl Namespace {
-    fn new() -> Self {
-        let scratch = tempfile::tempdir().expect("temp dir");
-        let sources: Vec<PathBuf> = ["opt", "etc", "run"]
-            .iter()
-            .map(|name| scratch.path().join(name))
-            .collect();
-        for source in &sources {
-            fs::create_dir_all(source).expect("mount source");
-            fs::set_permissions(source, fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
-        // As the Dockerfile does: the engine directory belongs to the image's user.
-        std::os::unix::fs::chown(&sources[2], Some(IMAGE_UID), Some(IMAGE_UID))
-            .expect("chown the engine directory");
-        let mut created = Vec::new();
-        for mount_point in MOUNT_POINTS {
-            let missing: Vec<PathBuf> = Path::new(mount_point)
-                .ancestors()
-                .take_while(|path| !path.exists())
-                .map(Path::to_path_buf)
-                .collect();
-            fs::create_dir_all(mount_point)
-                .unwrap_or_else(|error| panic!("cannot create mount point {mount_point}: {error}"));
-            created.extend(missing.into_iter().rev());
-        }
-        let spawned = Command::new("unshare")
-            .args(["--mount", "--net", "--propagation", "private", "sh", "-c"])
-            .arg(
-                "set -e; mount --bind \"$1\" /opt/zilla; mount --bind \"$2\" /etc/zilla; \
-                 mount --bind \"$3\" /var/run/zilla; ip link set lo up; echo namespace-ready; \
-                 exec sleep 100000",
-            )
-            .arg("sh")
-            .args(&sources)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        let mut holder = match spawned {
-            Ok(holder) => holder,
-            Err(error) => panic!(
-                "the image contract needs `unshare` (util-linux) for a private mount namespace: \
-                 {error}"
-            ),
-        };
-        let mut first = String::new();
-        if let Some(stdout) = holder.stdout.take() {
-            let _ = BufReader::new(stdout).read_line(&mut first);
-        }
-        if first.trim() != "namespace-ready" {
-            let _ = holder.kill();
-            let output = holder.wait_with_output().expect("unshare output");
-            panic!(
-                "the image contract needs a private mount namespace with bind mounts \
-                 (`unshare --mount`, as root) and could not get one: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        Self {
-            holder,
-            created,
-            scratch,
-        }
-    }
-
-    /// What is `/opt/zilla`, `/etc/zilla` or `/var/run/zilla` inside, seen from outside.
-    fn opt(&self) -> PathBuf {
-        self.scratch.path().join("opt")
-    }
-
-    fn etc(&self) -> PathBuf {
-        self.scratch.path().join("etc")
-    }
-
-    fn run(&self) -> PathBuf {
-        self.scratch.path().join("run")
-    }
-
-    fn scratch(&self) -> &Path {
-        self.scratch.path()
-    }
-
-    /// A command that runs inside the namespace.
-    fn command(&self, program: &str) -> Command {
-        let mut command = Command::new("nsenter");
-        command
-            .arg("--target")
-            .arg(self.holder.id().to_string())
-            .args(["--mount", "--net", "--"])
-            .arg(program)
-            .current_dir("/")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null());
-        command
-    }
-
-    /// Runs a healthcheck-style command inside; true when it exits 0.
-    fn probe(&self, argv: &[&str]) -> bool {
-        let (program, args) = argv.split_first().expect("a command");
-        self.command(program)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("nsenter runs")
-            .success()
-    }
-
-    fn bind(&self, source: &Path, target: &str) {
-        let status = self
-            .command("mount")
-            .arg("--bind")
-            .arg(source)
-            .arg(target)
-            .status()
-            .expect("mount runs");
-        assert!(
-            status.success(),
-            "mount --bind {} {target}",
-            source.display()
-        );
-    }
-
-    /// Lays out `/opt/zilla` as the Dockerfile does: the binary and its properties file.
-    fn install_image_files(&self) {
-        let binary = self.opt().join("zilla");
-        fs::copy(env!("CARGO_BIN_EXE_zilla"), &binary).expect("copy the binary");
-        fs::set_permissions(&binary, fs::Permissions::from_mode(0o755)).expect("chmod");
-        let dot = self.opt().join(".zilla");
-        fs::create_dir_all(&dot).expect(".zilla");
-        fs::set_permissions(&dot, fs::Permissions::from_mode(0o755)).expect("chmod");
-        fs::copy(
-            project().join("docker/zilla.properties"),
-            dot.join("zilla.properties"),
-        )
-        .expect("copy the properties");
-    }
-
-    /// `/opt/zilla/zilla ARGS…` inside, as the image's user; output goes to `name.out`.
-    fn start_gateway(&self, args: &[&str], env: &[(String, String)], name: &str) -> Gateway {
-        let output = self.scratch().join(format!("{name}.out"));
-        let file = fs::File::create(&output).expect("output file");
-        let mut command = self.command("setpriv");
-        command
-            .args(["--reuid", &IMAGE_UID.to_string()])
-            .args(["--regid", &IMAGE_UID.to_string()])
-            .args(["--clear-groups", "--", "/opt/zilla/zilla"])
-            .args(args)
-            .stdout(file.try_clone().expect("output file"))
-            .stderr(file);
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        Gateway {
-            child: command.spawn().expect("the gateway starts"),
-            output,
-        }
-    }
-
-    fn ready_file(&self) -> PathBuf {
-        self.run().join("ready")
-    }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        let _ = self.holder.kill();
-        let _ = self.holder.wait();
-        for path in self.created.iter().rev() {
-            let _ = fs::remove_dir(path);
-        }
-    }
-}
-
-/// A process inside the namespace; killed on drop.
-struct Gateway {
-    child: Child,
-    output: PathBuf,
-}
-
-impl Gateway {
-    fn output(&self) -> String {
-        fs::read_to_string(&self.output).unwrap_or_default()
-    }
-
-    fn exited_within(&mut self, deadline: Duration) -> Option<ExitStatus> {
-        let until = Instant::now() + deadline;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            if Instant::now() > until {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn wait_ready(&mut self, ready: &Path) {
-        let started = wait_until(Duration::from_secs(15), || {
-            ready.exists() || matches!(self.child.try_wait(), Ok(Some(_)))
-        });
-        assert!(
-            started && ready.exists(),
-            "the gateway did not become ready:\n{}",
-            self.output()
-        );
-    }
-
-    fn terminate(&mut self) -> ExitStatus {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
-        // SAFETY: signals our own child process, which has not been reaped yet.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-        self.exited_within(Duration::from_secs(15))
-            .unwrap_or_else(|| panic!("no exit within 15 s of SIGTERM:\n{}", self.output()))
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 #[test]
 fn the_image_layout_starts_without_arguments_and_passes_both_healthchecks() {
@@ -363,69 +117,6 @@ fn a_stale_ready_file_does_not_outlive_a_start_that_fails() {
     assert!(!namespace.ready_file().exists());
     assert!(!namespace.probe(&READY_CHECK));
     assert!(!namespace.probe(&PORT_CHECK));
-}
-
-/// The `zilla` service of docker/compose.yaml, read line by line (its shape is simple and
-/// fixed; a change that breaks this reading should be looked at anyway).
-struct ComposeService {
-    environment: Vec<(String, String)>,
-    volumes: Vec<(String, String)>,
-    healthcheck: Vec<String>,
-    command: Vec<String>,
-}
-
-fn compose_zilla_service() -> ComposeService {
-    let text = read(&project().join("docker/compose.yaml"));
-    let mut lines = text
-        .lines()
-        .skip_while(|line| *line != "  zilla:")
-        .skip(1)
-        .take_while(|line| !(line.starts_with("  ") && line.as_bytes().get(2) != Some(&b' ')))
-        .filter(|line| !line.trim_start().starts_with('#'));
-    let mut service = ComposeService {
-        environment: Vec::new(),
-        volumes: Vec::new(),
-        healthcheck: Vec::new(),
-        command: Vec::new(),
-    };
-    let mut section = "";
-    for line in lines.by_ref() {
-        if let Some(key) = line
-            .strip_prefix("    ")
-            .filter(|rest| !rest.starts_with(' '))
-        {
-            section = key.split(':').next().unwrap_or_default();
-            if let Some(command) = key.strip_prefix("command:") {
-                service.command = command.split_whitespace().map(str::to_owned).collect();
-            }
-            continue;
-        }
-        let item = line.trim();
-        match section {
-            "environment" => {
-                if let Some((name, value)) = item.split_once(':') {
-                    service
-                        .environment
-                        .push((name.trim().to_owned(), value.trim().to_owned()));
-                }
-            }
-            "volumes" => {
-                let volume = item.trim_start_matches("- ");
-                let mut parts = volume.split(':');
-                if let (Some(source), Some(target)) = (parts.next(), parts.next()) {
-                    service.volumes.push((source.to_owned(), target.to_owned()));
-                }
-            }
-            "healthcheck" => {
-                if let Some(test) = item.strip_prefix("test:") {
-                    let argv: Vec<String> = serde_json::from_str(test.trim()).expect("test: [...]");
-                    service.healthcheck = argv.into_iter().skip(1).collect();
-                }
-            }
-            _ => {}
-        }
-    }
-    service
 }
 
 #[test]
