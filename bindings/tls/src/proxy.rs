@@ -8,12 +8,12 @@ use async_trait::async_trait;
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zilla_engine::binding::{Binding, BuildContext, BuildError};
-use zilla_engine::frame::{Begin, BindingId, Extension};
+use zilla_engine::frame::{Begin, BindingId};
 use zilla_engine::io::StreamIo;
 use zilla_engine::stream::StreamEnd;
 
 use crate::client_hello::{peek, Peeked, MAX_HELLO};
-use crate::pump::{close_gracefully, open_exit, relay};
+use crate::pump::{answer, close_gracefully, open_exit, relay};
 use crate::routing::{local_port, Handshake, TlsRoutes};
 
 pub struct TlsProxy {
@@ -72,18 +72,10 @@ async fn read_hello(
 }
 
 impl Shared {
-    async fn proxy(&self, begin: Begin, mut stream: StreamEnd) {
-        let reply = Begin {
-            origin: begin.origin.clone(),
-            routed: begin.routed.clone(),
-            authorization: begin.authorization.clone(),
-            affinity: begin.affinity,
-            extension: Extension::none(),
-        };
-        if stream.tx.begin(reply).is_err() {
+    async fn proxy(&self, begin: Begin, stream: StreamEnd) {
+        let Some(mut network) = answer(&begin, stream, self.window) else {
             return;
-        }
-        let mut network = StreamIo::new(stream, self.window);
+        };
         let mut buffer = BytesMut::with_capacity(4096);
         let hello = tokio::time::timeout(self.hello_timeout, read_hello(&mut network, &mut buffer));
         let Ok(Some(hello)) = hello.await else {

@@ -4,9 +4,23 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use zilla_engine::binding::Exit;
-use zilla_engine::frame::{Begin, BindingId};
+use zilla_engine::frame::{Begin, BindingId, Extension};
 use zilla_engine::io::StreamIo;
-use zilla_engine::stream::stream;
+use zilla_engine::stream::{stream, StreamEnd};
+
+/// Answers the stream `begin` opened, with no extension, and wraps it as a byte pipe; `None`
+/// when the opener is already gone.
+pub(crate) fn answer(begin: &Begin, mut stream: StreamEnd, window: u32) -> Option<StreamIo> {
+    let reply = Begin {
+        origin: begin.origin.clone(),
+        routed: begin.routed.clone(),
+        authorization: begin.authorization.clone(),
+        affinity: begin.affinity,
+        extension: Extension::none(),
+    };
+    stream.tx.begin(reply).ok()?;
+    Some(StreamIo::new(stream, window))
+}
 
 /// Opens a stream toward `exit`, carrying `begin`'s authorization, affinity and extension on
 /// (so the next hop still sees the tcp addresses or where to connect), and waits up to

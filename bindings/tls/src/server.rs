@@ -8,12 +8,11 @@ use async_trait::async_trait;
 use rustls::ServerConfig;
 use tokio_rustls::TlsAcceptor;
 use zilla_engine::binding::{Binding, BuildContext, BuildError};
-use zilla_engine::frame::{Begin, BindingId, Extension};
-use zilla_engine::io::StreamIo;
+use zilla_engine::frame::{Begin, BindingId};
 use zilla_engine::stream::StreamEnd;
 
 use crate::options::TlsOptions;
-use crate::pump::{close_gracefully, open_exit, relay};
+use crate::pump::{answer, close_gracefully, open_exit, relay};
 use crate::routing::{local_port, Handshake, TlsRoutes};
 use crate::settings::server_config;
 
@@ -61,18 +60,10 @@ impl Binding for TlsServer {
 }
 
 impl Shared {
-    async fn serve(&self, begin: Begin, mut stream: StreamEnd) {
-        let reply = Begin {
-            origin: begin.origin.clone(),
-            routed: begin.routed.clone(),
-            authorization: begin.authorization.clone(),
-            affinity: begin.affinity,
-            extension: Extension::none(),
-        };
-        if stream.tx.begin(reply).is_err() {
+    async fn serve(&self, begin: Begin, stream: StreamEnd) {
+        let Some(network) = answer(&begin, stream, self.window) else {
             return;
-        }
-        let network = StreamIo::new(stream, self.window);
+        };
         let accept = self.acceptor.accept(network).into_fallible();
         let mut tls = match tokio::time::timeout(self.handshake_timeout, accept).await {
             Ok(Ok(tls)) => tls,
