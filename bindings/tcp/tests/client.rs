@@ -38,6 +38,18 @@ fn open_client(
     opener
 }
 
+/// A local test server and its port.
+async fn upstream() -> (TcpListener, u16) {
+    let upstream = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = upstream
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    (upstream, port)
+}
+
 async fn expect_reset(opener: &mut StreamEnd) {
     let control = tokio::time::timeout(Duration::from_secs(5), opener.tx.control())
         .await
@@ -50,13 +62,7 @@ async fn expect_reset(opener: &mut StreamEnd) {
 
 #[tokio::test]
 async fn connects_and_relays_both_ways() {
-    let upstream = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let port = upstream
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (upstream, port) = upstream().await;
     let mut opener = open_client(
         json!({"host": "127.0.0.1", "port": port}),
         json!([]),
@@ -99,13 +105,7 @@ async fn connects_and_relays_both_ways() {
 
 #[tokio::test]
 async fn destination_from_the_begin_extension() {
-    let upstream = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let port = upstream
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (upstream, port) = upstream().await;
     let connect = Extension::new(TcpConnectEx {
         host: "localhost".into(),
         port,
@@ -133,13 +133,7 @@ async fn refused_with_reset_when_the_port_is_closed() {
 
 #[tokio::test]
 async fn refused_when_no_route_allows_the_destination() {
-    let upstream = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let port = upstream
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (_upstream, port) = upstream().await;
     let connect = Extension::new(TcpConnectEx {
         host: "127.0.0.1".into(),
         port,
