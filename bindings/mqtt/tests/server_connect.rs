@@ -6,12 +6,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use server_support::*;
-use zilla_binding_mqtt::codec::{reason, Packet, ProtocolVersion, QoS};
+use zilla_binding_mqtt::codec::{reason, Packet, QoS};
 use zilla_binding_mqtt::contract::{MqttResetEx, SessionAcceptedEx};
 use zilla_engine::frame::Extension;
-
-const V3: ProtocolVersion = ProtocolVersion::V3_1_1;
-const V5: ProtocolVersion = ProtocolVersion::V5;
 
 fn connack(packet: Packet) -> zilla_binding_mqtt::codec::Connack {
     match packet {

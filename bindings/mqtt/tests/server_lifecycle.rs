@@ -9,21 +9,9 @@ use bytes::Bytes;
 use serde_json::json;
 use server_support::*;
 use tokio::io::AsyncWriteExt;
-use zilla_binding_mqtt::codec::{
-    reason, Disconnect, Packet, Properties, ProtocolVersion, QoS, Will,
-};
+use zilla_binding_mqtt::codec::{reason, Disconnect, Packet, Properties, QoS, Will};
 use zilla_binding_mqtt::contract::{MqttResetEx, SessionAcceptedEx, SessionFlushEx};
 use zilla_engine::frame::{Extension, Frame};
-
-const V3: ProtocolVersion = ProtocolVersion::V3_1_1;
-const V5: ProtocolVersion = ProtocolVersion::V5;
-
-fn disconnect_code(packet: Packet) -> u8 {
-    match packet {
-        Packet::Disconnect(disconnect) => disconnect.reason_code,
-        other => panic!("expected DISCONNECT, got {other:?}"),
-    }
-}
 
 fn disconnect(reason_code: u8, session_expiry: Option<u32>) -> Packet {
     Packet::Disconnect(Disconnect {

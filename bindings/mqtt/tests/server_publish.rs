@@ -8,21 +8,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::json;
 use server_support::*;
-use zilla_binding_mqtt::codec::{
-    reason, Packet, Properties, ProtocolVersion, Publish, PublishAck, QoS,
-};
+use zilla_binding_mqtt::codec::{reason, Packet, Properties, Publish, PublishAck, QoS};
 use zilla_binding_mqtt::contract::{PublishFlushEx, SessionAcceptedEx};
 use zilla_engine::frame::{Extension, Frame};
-
-const V3: ProtocolVersion = ProtocolVersion::V3_1_1;
-const V5: ProtocolVersion = ProtocolVersion::V5;
-
-fn disconnect_code(packet: Packet) -> u8 {
-    match packet {
-        Packet::Disconnect(disconnect) => disconnect.reason_code,
-        other => panic!("expected DISCONNECT, got {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn qos0_opens_one_stream_per_topic_and_reuses_it() {

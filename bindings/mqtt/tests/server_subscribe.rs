@@ -7,16 +7,11 @@ use std::time::Duration;
 
 use serde_json::json;
 use server_support::*;
-use zilla_binding_mqtt::codec::{
-    reason, Packet, Properties, ProtocolVersion, PublishAck, QoS, Unsubscribe,
-};
+use zilla_binding_mqtt::codec::{reason, Packet, Properties, PublishAck, QoS, Unsubscribe};
 use zilla_binding_mqtt::contract::{
     MessageEx, MessageProperties, SessionAcceptedEx, SubscribeFlushEx,
 };
 use zilla_engine::frame::{Extension, Frame};
-
-const V3: ProtocolVersion = ProtocolVersion::V3_1_1;
-const V5: ProtocolVersion = ProtocolVersion::V5;
 
 fn suback(packet_id: u16, reason_codes: Vec<u8>) -> Extension {
     Extension::new(SubscribeFlushEx::Suback {

@@ -29,6 +29,9 @@ use zilla_engine::telemetry::events::{Event, EventSink, Events};
 
 pub const WAIT: Duration = Duration::from_secs(5);
 
+pub const V3: ProtocolVersion = ProtocolVersion::V3_1_1;
+pub const V5: ProtocolVersion = ProtocolVersion::V5;
+
 /// A next hop that gives every stream opened toward it to the test.
 pub struct FakeHop {
     id: BindingId,
@@ -344,6 +347,14 @@ impl Gateway {
             other => panic!("expected CONNACK, got {other:?}"),
         }
         (client, session)
+    }
+}
+
+/// The reason code of a DISCONNECT.
+pub fn disconnect_code(packet: Packet) -> u8 {
+    match packet {
+        Packet::Disconnect(disconnect) => disconnect.reason_code,
+        other => panic!("expected DISCONNECT, got {other:?}"),
     }
 }
 
