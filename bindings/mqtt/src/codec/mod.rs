@@ -6,6 +6,7 @@
 
 mod connect;
 pub mod error;
+mod fuzz;
 pub mod header;
 pub mod packet;
 pub mod properties;
@@ -19,6 +20,7 @@ mod wire;
 use bytes::{BufMut, BytesMut};
 
 pub use error::{DecodeError, EncodeError};
+pub use fuzz::fuzz_decode;
 pub use header::{peek_header, FixedHeader};
 pub use packet::*;
 pub use properties::{Properties, PropertyContext};
