@@ -14,4 +14,6 @@ pub mod route;
 pub mod runtime;
 pub mod stream;
 pub mod telemetry;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod vault;

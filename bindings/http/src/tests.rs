@@ -1,17 +1,12 @@
-use std::path::Path;
-
 use serde_json::{json, Value};
-use zilla_engine::binding::{BindingFactory, CheckContext};
-use zilla_engine::config::model::{BindingConfig, Kind, NamespaceConfig};
+use zilla_engine::binding::BindingFactory;
+use zilla_engine::config::model::{BindingConfig, Kind};
+use zilla_engine::testing::{check_pointers, schema_validator};
 
 use crate::{HttpBindingFactory, HttpCondition, HttpOptions, HttpVersion, HttpWith, Policy};
 
 fn validator(schema: Option<Value>) -> jsonschema::Validator {
-    let schema = schema.expect("schema");
-    match jsonschema::draft201909::new(&schema) {
-        Ok(validator) => validator,
-        Err(error) => panic!("schema does not compile: {error}\n{schema:#}"),
-    }
+    schema_validator(&schema.expect("schema"))
 }
 
 fn options_validator(kind: Kind) -> jsonschema::Validator {
@@ -20,18 +15,7 @@ fn options_validator(kind: Kind) -> jsonschema::Validator {
 
 fn check(config: Value) -> Vec<String> {
     let config: BindingConfig = serde_json::from_value(config).expect("binding config");
-    let namespace = NamespaceConfig::default();
-    let context = CheckContext {
-        name: "north_http_server",
-        config: &config,
-        namespace: &namespace,
-        config_dir: Path::new("."),
-    };
-    HttpBindingFactory
-        .check(&context)
-        .into_iter()
-        .map(|problem| problem.pointer)
-        .collect()
+    check_pointers(&HttpBindingFactory, "north_http_server", &config)
 }
 
 fn upstream_binding() -> Value {

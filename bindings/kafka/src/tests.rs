@@ -1,8 +1,7 @@
-use std::path::Path;
-
 use serde_json::{json, Value};
-use zilla_engine::binding::{BindingFactory, CheckContext};
-use zilla_engine::config::model::{BindingConfig, Kind, NamespaceConfig};
+use zilla_engine::binding::BindingFactory;
+use zilla_engine::config::model::{BindingConfig, Kind};
+use zilla_engine::testing::{check_pointers, schema_validator};
 
 use crate::{
     DefaultOffset, KafkaBindingFactory, KafkaCacheClientOptions, KafkaCacheServerOptions,
@@ -10,11 +9,7 @@ use crate::{
 };
 
 fn validator(schema: Option<Value>) -> jsonschema::Validator {
-    let schema = schema.expect("schema");
-    match jsonschema::draft201909::new(&schema) {
-        Ok(validator) => validator,
-        Err(error) => panic!("schema does not compile: {error}\n{schema:#}"),
-    }
+    schema_validator(&schema.expect("schema"))
 }
 
 fn options_validator(kind: Kind) -> jsonschema::Validator {
@@ -23,18 +18,7 @@ fn options_validator(kind: Kind) -> jsonschema::Validator {
 
 fn check(config: Value) -> Vec<String> {
     let config: BindingConfig = serde_json::from_value(config).expect("binding config");
-    let namespace = NamespaceConfig::default();
-    let context = CheckContext {
-        name: "south_kafka_client",
-        config: &config,
-        namespace: &namespace,
-        config_dir: Path::new("."),
-    };
-    KafkaBindingFactory
-        .check(&context)
-        .into_iter()
-        .map(|problem| problem.pointer)
-        .collect()
+    check_pointers(&KafkaBindingFactory, "south_kafka_client", &config)
 }
 
 #[test]

@@ -1,17 +1,12 @@
-use std::path::Path;
-
 use serde_json::{json, Value};
-use zilla_engine::binding::{BindingFactory, CheckContext};
-use zilla_engine::config::model::{BindingConfig, Kind, NamespaceConfig};
+use zilla_engine::binding::BindingFactory;
+use zilla_engine::config::model::{BindingConfig, Kind};
+use zilla_engine::testing::{check_pointers, schema_validator};
 
 use crate::{MqttKafkaBindingFactory, MqttKafkaCondition, MqttKafkaOptions, MqttKafkaWith, QosMax};
 
 fn validator(schema: Option<Value>) -> jsonschema::Validator {
-    let schema = schema.expect("schema");
-    match jsonschema::draft201909::new(&schema) {
-        Ok(validator) => validator,
-        Err(error) => panic!("schema does not compile: {error}\n{schema:#}"),
-    }
+    schema_validator(&schema.expect("schema"))
 }
 
 fn upstream_options() -> Value {
@@ -39,18 +34,11 @@ fn upstream_binding() -> Value {
 
 fn check(config: Value) -> Vec<String> {
     let config: BindingConfig = serde_json::from_value(config).expect("binding config");
-    let namespace = NamespaceConfig::default();
-    let context = CheckContext {
-        name: "north_mqtt_kafka_mapping",
-        config: &config,
-        namespace: &namespace,
-        config_dir: Path::new("."),
-    };
-    MqttKafkaBindingFactory
-        .check(&context)
-        .into_iter()
-        .map(|problem| problem.pointer)
-        .collect()
+    check_pointers(
+        &MqttKafkaBindingFactory,
+        "north_mqtt_kafka_mapping",
+        &config,
+    )
 }
 
 #[test]

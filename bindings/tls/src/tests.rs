@@ -1,24 +1,16 @@
-use std::path::Path;
-
 use serde_json::{json, Value};
-use zilla_engine::binding::{BindingFactory, CheckContext};
-use zilla_engine::config::model::{BindingConfig, Kind, NamespaceConfig};
+use zilla_engine::binding::BindingFactory;
+use zilla_engine::config::model::{BindingConfig, Kind};
+use zilla_engine::testing::{check_pointers, schema_validator};
 
 use crate::{CertificateSubject, Mutual, PortValue, TlsBindingFactory, TlsCondition, TlsOptions};
-
-fn validator(schema: &Value) -> jsonschema::Validator {
-    match jsonschema::draft201909::new(schema) {
-        Ok(validator) => validator,
-        Err(error) => panic!("schema does not compile: {error}\n{schema:#}"),
-    }
-}
 
 fn options_validator(kind: Kind) -> jsonschema::Validator {
     let schema = TlsBindingFactory
         .schema(kind)
         .options
         .expect("options schema");
-    validator(&schema)
+    schema_validator(&schema)
 }
 
 fn binding(value: Value) -> BindingConfig {
@@ -26,18 +18,7 @@ fn binding(value: Value) -> BindingConfig {
 }
 
 fn check(config: &BindingConfig) -> Vec<String> {
-    let namespace = NamespaceConfig::default();
-    let context = CheckContext {
-        name: "north_tls_server",
-        config,
-        namespace: &namespace,
-        config_dir: Path::new("."),
-    };
-    TlsBindingFactory
-        .check(&context)
-        .into_iter()
-        .map(|problem| problem.pointer)
-        .collect()
+    check_pointers(&TlsBindingFactory, "north_tls_server", config)
 }
 
 #[test]
@@ -120,7 +101,7 @@ fn conditions_deserialize_and_validate() {
         .schema(Kind::Proxy)
         .condition
         .expect("condition");
-    let validator = validator(&condition_schema);
+    let validator = schema_validator(&condition_schema);
     for condition in [
         json!({ "authority": "localhost" }),
         json!({ "alpn": "mqtt", "port": 8883 }),
@@ -151,7 +132,7 @@ fn port_ranges_have_bounds() {
 #[test]
 fn client_with_names_one_subject() {
     let with_schema = TlsBindingFactory.schema(Kind::Client).with.expect("with");
-    let validator = validator(&with_schema);
+    let validator = schema_validator(&with_schema);
     let good = json!({ "certificate": { "subject.cn": "device1" } });
     assert!(validator.is_valid(&good));
     let typed: crate::TlsWith = serde_json::from_value(good).expect("typed");

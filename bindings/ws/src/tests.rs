@@ -1,32 +1,13 @@
-use std::path::Path;
-
 use serde_json::{json, Value};
-use zilla_engine::binding::{BindingFactory, CheckContext};
-use zilla_engine::config::model::{BindingConfig, Kind, NamespaceConfig};
+use zilla_engine::binding::BindingFactory;
+use zilla_engine::config::model::{BindingConfig, Kind};
+use zilla_engine::testing::{check_pointers, schema_validator};
 
 use crate::{WsBindingFactory, WsClientOptions, WsCondition};
 
-fn validator(schema: &Value) -> jsonschema::Validator {
-    match jsonschema::draft201909::new(schema) {
-        Ok(validator) => validator,
-        Err(error) => panic!("schema does not compile: {error}\n{schema:#}"),
-    }
-}
-
 fn check(config: Value) -> Vec<String> {
     let config: BindingConfig = serde_json::from_value(config).expect("binding config");
-    let namespace = NamespaceConfig::default();
-    let context = CheckContext {
-        name: "north_ws_server",
-        config: &config,
-        namespace: &namespace,
-        config_dir: Path::new("."),
-    };
-    WsBindingFactory
-        .check(&context)
-        .into_iter()
-        .map(|problem| problem.pointer)
-        .collect()
+    check_pointers(&WsBindingFactory, "north_ws_server", &config)
 }
 
 #[test]
@@ -36,7 +17,7 @@ fn the_upstream_condition_deserializes_and_validates() {
         .schema(Kind::Server)
         .condition
         .expect("condition");
-    assert!(validator(&schema).is_valid(&condition));
+    assert!(schema_validator(&schema).is_valid(&condition));
     let typed: WsCondition = serde_json::from_value(condition).expect("typed");
     assert_eq!(typed.protocol.as_deref(), Some("mqtt"));
 }
@@ -48,7 +29,7 @@ fn conditions_reject_unknown_fields() {
         .schema(Kind::Server)
         .condition
         .expect("condition");
-    assert!(!validator(&schema).is_valid(&condition));
+    assert!(!schema_validator(&schema).is_valid(&condition));
     assert!(serde_json::from_value::<WsCondition>(condition).is_err());
 }
 
@@ -61,7 +42,7 @@ fn client_defaults_deserialize_and_validate() {
         .schema(Kind::Client)
         .options
         .expect("options");
-    let validator = validator(&schema);
+    let validator = schema_validator(&schema);
     assert!(validator.is_valid(&options));
     let typed: WsClientOptions = serde_json::from_value(options).expect("typed");
     assert_eq!(
