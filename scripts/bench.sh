@@ -16,4 +16,5 @@ while (($#)); do
 done
 cargo build --release -p zilla --bin zilla -p zilla-bench --bin zilla-bench
 target/release/zilla-bench engine --binary target/release/zilla "${engine_args[@]}"
+target/release/zilla-bench tls --binary target/release/zilla
 target/release/zilla-bench mqtt --binary target/release/zilla "${mqtt_args[@]}"

@@ -4,6 +4,7 @@ mod echo;
 mod gateway;
 mod mqtt;
 mod report;
+mod tls;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -43,6 +44,19 @@ enum Command {
     /// the gateway's MQTT proxy to that Mosquitto: the highest rate delivered in full with a
     /// bounded p99, and the latency at half the direct maximum.
     Mqtt(MqttOptions),
+    /// TLS through the gateway (`tcp → tls → echo`) beside plain TCP through the same gateway
+    /// (`tcp → echo`): new connections per second and round trips per second.
+    Tls {
+        /// The gateway binary to measure.
+        #[arg(long, default_value = "target/release/zilla")]
+        binary: PathBuf,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+    },
 }
 
 #[derive(clap::Args)]
@@ -104,6 +118,11 @@ fn main() -> anyhow::Result<()> {
             run_engine(binary, starts, load).await
         }),
         Command::Mqtt(options) => runtime.block_on(run_mqtt(options)),
+        Command::Tls {
+            binary,
+            connections,
+            seconds,
+        } => runtime.block_on(run_tls(binary, connections, Duration::from_secs(seconds))),
     }
 }
 
@@ -171,6 +190,25 @@ async fn measure_mqtt(
             &through_latency,
         );
     }
+    Ok(())
+}
+
+async fn run_tls(binary: PathBuf, connections: usize, duration: Duration) -> anyhow::Result<()> {
+    let keys = std::env::current_dir()?.join("bindings/tls/tests/keys");
+    let (plain_port, tls_port) = (gateway::free_port()?, gateway::free_port()?);
+    let config = tls::config(plain_port, tls_port, &keys);
+    let gateway = gateway::Gateway::start(&binary, plain_port, &config).await?;
+    let connector = tls::connector(&keys)?;
+    let plain = tls::measure(gateway.address(), None, connections, duration).await;
+    let secured = tls::measure(
+        std::net::SocketAddr::from(([127, 0, 0, 1], tls_port)),
+        Some(&connector),
+        connections,
+        duration,
+    )
+    .await;
+    gateway.stop().await?;
+    report::tls(connections, duration, &plain?, &secured?);
     Ok(())
 }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::echo::{EchoResult, Load};
 use crate::mqtt;
+use crate::tls::TlsResult;
 use zilla_binding_mqtt::codec::QoS;
 
 pub fn startup(samples: &[Duration]) {
@@ -143,4 +144,27 @@ fn ms(duration: Duration) -> f64 {
 
 fn us(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1_000_000.0
+}
+
+pub fn tls(connections: usize, duration: Duration, plain: &TlsResult, secured: &TlsResult) {
+    println!(
+        "\nthrough the gateway, {connections} connections, {} s per run",
+        duration.as_secs()
+    );
+    println!(
+        "{:<24} {:>14} {:>14} {:>8}",
+        "", "tcp → echo", "tls → echo", "ratio"
+    );
+    row(
+        "new connections/s",
+        plain.connections_per_second,
+        secured.connections_per_second,
+        "",
+    );
+    row(
+        "1 KiB round trips/s",
+        plain.round_trips_per_second,
+        secured.round_trips_per_second,
+        "",
+    );
 }

@@ -1,0 +1,151 @@
+//! TLS through the gateway beside plain TCP through the same gateway, in one run: handshakes
+//! (new connections) per second, and round trips on established connections.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+/// `tcp → echo` on `plain` and `tcp → tls → echo` on `tls`, with the tls binding's test keys.
+pub fn config(plain: u16, tls: u16, keys: &Path) -> String {
+    format!(
+        "name: bench
+vaults:
+  server:
+    type: filesystem
+    options:
+      keys:
+        store: {store}
+        password: test-password
+bindings:
+  tcp_server:
+    type: tcp
+    kind: server
+    options:
+      host: 127.0.0.1
+      port: [{plain}, {tls}]
+    routes:
+      - when:
+          - port: {plain}
+        exit: echo_server
+      - when:
+          - port: {tls}
+        exit: tls_server
+  tls_server:
+    type: tls
+    kind: server
+    vault: server
+    options:
+      keys: [localhost]
+      sni: [localhost]
+    exit: echo_server
+  echo_server:
+    type: echo
+    kind: server
+",
+        store = keys.join("localhost.p12").display()
+    )
+}
+
+pub fn connector(keys: &Path) -> anyhow::Result<TlsConnector> {
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(keys.join("ca.crt"))
+        .context("the test CA of the tls binding")?
+    {
+        roots.add(certificate?)?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+#[derive(Debug, Default)]
+pub struct TlsResult {
+    pub connections_per_second: f64,
+    pub round_trips_per_second: f64,
+}
+
+/// New connections per second (each exchanging one byte), then round trips per second on
+/// `connections` established ones, with TLS when `tls` is given.
+pub async fn measure(
+    address: SocketAddr,
+    tls: Option<&TlsConnector>,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<TlsResult> {
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let tls = tls.cloned();
+        tasks.push(tokio::spawn(async move {
+            let mut opened = 0u64;
+            while Instant::now() < deadline {
+                let mut stream = open(address, tls.as_ref()).await?;
+                ping(&mut stream, 1).await?;
+                opened += 1;
+            }
+            anyhow::Ok(opened)
+        }));
+    }
+    let mut opened = 0;
+    for task in tasks {
+        opened += task.await??;
+    }
+
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let mut stream = open(address, tls).await?;
+        tasks.push(tokio::spawn(async move {
+            let mut trips = 0u64;
+            while Instant::now() < deadline {
+                ping(&mut stream, 1024).await?;
+                trips += 1;
+            }
+            anyhow::Ok(trips)
+        }));
+    }
+    let mut trips = 0;
+    for task in tasks {
+        trips += task.await??;
+    }
+    let seconds = duration.as_secs_f64();
+    Ok(TlsResult {
+        connections_per_second: opened as f64 / seconds,
+        round_trips_per_second: trips as f64 / seconds,
+    })
+}
+
+trait Duplex: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Duplex for T {}
+
+async fn open(address: SocketAddr, tls: Option<&TlsConnector>) -> anyhow::Result<Box<dyn Duplex>> {
+    let socket = TcpStream::connect(address).await?;
+    socket.set_nodelay(true)?;
+    match tls {
+        None => Ok(Box::new(socket)),
+        Some(connector) => {
+            let name = ServerName::try_from("localhost")?;
+            Ok(Box::new(connector.connect(name, socket).await?))
+        }
+    }
+}
+
+async fn ping(stream: &mut Box<dyn Duplex>, size: usize) -> anyhow::Result<()> {
+    let message = vec![b'z'; size];
+    stream.write_all(&message).await?;
+    stream.flush().await?;
+    let mut echoed = vec![0u8; size];
+    stream.read_exact(&mut echoed).await?;
+    Ok(())
+}
