@@ -10,6 +10,8 @@ pub mod listeners;
 pub mod names;
 pub mod order;
 pub mod ready;
+pub mod references;
+pub mod watch;
 
 pub use engine::{Engine, EngineOptions};
 pub use error::RuntimeError;
