@@ -11,6 +11,8 @@ pub mod names;
 pub mod order;
 pub mod ready;
 pub mod references;
+mod reload;
+pub mod retired;
 pub mod watch;
 
 pub use engine::{Engine, EngineOptions};

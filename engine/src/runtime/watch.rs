@@ -64,8 +64,8 @@ impl ConfigWatch {
         Ok(watch)
     }
 
-    /// Follows `files` from now on (a reloaded config may reference other files), taking
-    /// their content now as seen.
+    /// Follows `files` from now on (a reloaded config may reference other files); when they
+    /// are not the files followed so far, their content now counts as seen.
     pub fn follow(&mut self, files: Vec<PathBuf>) {
         let directories: BTreeSet<PathBuf> = files.iter().flat_map(|f| directories_of(f)).collect();
         for gone in self.directories.difference(&directories) {
@@ -77,8 +77,10 @@ impl ConfigWatch {
             }
         }
         self.directories = directories;
-        self.fingerprint = fingerprint(&files);
-        self.files = files;
+        if files != self.files {
+            self.fingerprint = fingerprint(&files);
+            self.files = files;
+        }
     }
 
     /// Resolves once the content of a watched file changed and the files stayed quiet for
