@@ -102,9 +102,7 @@ async fn serve(
     if output.events && !declares_stdout_exporter(&loaded) {
         engine.set_event_sinks(vec![Arc::new(zilla_exporter_stdout::StdoutExporter)]);
     }
-    engine.start(&loaded, registry).await?;
-    println!("started");
-
+    // Watching before starting: an edit made as soon as the gateway is ready is not missed.
     let mut watch = match ConfigWatch::new(watched_files(&loaded)) {
         Ok(watch) => Some(watch),
         Err(error) => {
@@ -112,6 +110,9 @@ async fn serve(
             None
         }
     };
+    engine.start(&loaded, registry).await?;
+    println!("started");
+
     loop {
         tokio::select! {
             () = stop.requested() => break,

@@ -1,0 +1,278 @@
+//! Live reload through the real binary: the running gateway follows edits of its config file.
+//! An invalid edit changes nothing; a valid one applies next to the running configuration,
+//! keeping listeners whose address is unchanged and the connections already open.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use support::{free_port, Gateway};
+
+const APPLIED: &str = "CONFIG_RELOAD_APPLIED";
+const FAILED: &str = "CONFIG_RELOAD_FAILED";
+
+/// tcp → echo on every port in `ports`.
+fn echo_config(ports: &[u16]) -> String {
+    let ports: Vec<String> = ports.iter().map(ToString::to_string).collect();
+    format!(
+        "name: test
+bindings:
+  north_tcp_server:
+    type: tcp
+    kind: server
+    options:
+      host: 127.0.0.1
+      port: [{}]
+    exit: north_echo_server
+  north_echo_server:
+    type: echo
+    kind: server
+telemetry:
+  exporters:
+    stdout_logs_exporter:
+      type: stdout
+",
+        ports.join(", ")
+    )
+}
+
+fn config_path(gateway: &Gateway) -> PathBuf {
+    gateway.dir.path().join("zilla.yaml")
+}
+
+struct Echo {
+    socket: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Echo {
+    fn connect(port: u16) -> std::io::Result<Self> {
+        let socket = TcpStream::connect(("127.0.0.1", port))?;
+        socket.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let reader = BufReader::new(socket.try_clone()?);
+        Ok(Self { socket, reader })
+    }
+
+    /// Sends a line and reads it back.
+    fn echoes(&mut self, line: &str) -> bool {
+        if self
+            .socket
+            .write_all(format!("{line}\n").as_bytes())
+            .is_err()
+        {
+            return false;
+        }
+        let mut back = String::new();
+        self.reader.read_line(&mut back).is_ok() && back.trim_end() == line
+    }
+}
+
+fn echoes_on(port: u16) -> bool {
+    Echo::connect(port).is_ok_and(|mut echo| echo.echoes("fresh"))
+}
+
+fn count(gateway: &Gateway, needle: &str) -> usize {
+    gateway
+        .stdout()
+        .iter()
+        .filter(|line| line.contains(needle))
+        .count()
+}
+
+/// Waits for one more `needle` event than `before`; returns how long it took.
+fn next_event(gateway: &Gateway, needle: &str, before: usize) -> Duration {
+    let started = Instant::now();
+    let seen = support::wait_until(Duration::from_secs(10), || count(gateway, needle) > before);
+    assert!(
+        seen,
+        "no {needle}\nstdout:\n{}\nstderr:\n{}",
+        gateway.stdout().join("\n"),
+        gateway.stderr().join("\n")
+    );
+    started.elapsed()
+}
+
+/// Writes `config` in place and waits for it to be applied; returns how long that took.
+fn apply(gateway: &Gateway, config: &str) -> Duration {
+    let before = count(gateway, APPLIED);
+    std::fs::write(config_path(gateway), config).expect("write config");
+    let took = next_event(gateway, APPLIED, before);
+    eprintln!("reload applied {took:?} after the write");
+    took
+}
+
+/// Connects (and echoes) on `port` over and over until stopped; counts the failures.
+struct Prober {
+    stop: Arc<AtomicBool>,
+    failures: Arc<AtomicUsize>,
+    successes: Arc<AtomicUsize>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Prober {
+    fn start(port: u16) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let failures = Arc::new(AtomicUsize::new(0));
+        let successes = Arc::new(AtomicUsize::new(0));
+        let thread = std::thread::spawn({
+            let (stop, failures, successes) = (stop.clone(), failures.clone(), successes.clone());
+            move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let counter = if echoes_on(port) {
+                        &successes
+                    } else {
+                        &failures
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        });
+        Self {
+            stop,
+            failures,
+            successes,
+            thread: Some(thread),
+        }
+    }
+
+    /// (successes, failures)
+    fn finish(mut self) -> (usize, usize) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("prober");
+        }
+        (
+            self.successes.load(Ordering::Relaxed),
+            self.failures.load(Ordering::Relaxed),
+        )
+    }
+}
+
+fn validate_errors(config: &Path) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_zilla"))
+        .args(["validate", "-c"])
+        .arg(config)
+        .output()
+        .expect("zilla validate runs");
+    assert_eq!(output.status.code(), Some(78), "{output:?}");
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn an_invalid_edit_keeps_the_old_config_serving_and_prints_every_error() {
+    let port = free_port();
+    let gateway = Gateway::start(&echo_config(&[port]), &[]);
+    let mut open = Echo::connect(port).expect("connect");
+    assert!(open.echoes("before"));
+
+    let invalid = echo_config(&[port])
+        .replace("type: echo", "type: nonesuch")
+        .replace("exit: north_echo_server", "exit: nowhere");
+    let before = count(&gateway, FAILED);
+    std::fs::write(config_path(&gateway), &invalid).expect("write config");
+    next_event(&gateway, FAILED, before);
+
+    let expected = validate_errors(&config_path(&gateway));
+    assert!(expected.len() >= 2, "{expected:?}");
+    let printed = gateway.stderr();
+    for line in &expected {
+        assert!(printed.contains(line), "{line:?} not in {printed:?}");
+    }
+    assert_eq!(count(&gateway, APPLIED), 0);
+    assert!(open.echoes("after"), "the open connection carries on");
+    assert!(echoes_on(port), "new connections are still served");
+    assert!(gateway.stop().success());
+}
+
+#[test]
+fn a_second_port_applies_without_reopening_the_first() {
+    let first = free_port();
+    let second = free_port();
+    let gateway = Gateway::start(&echo_config(&[first]), &[]);
+    let mut open = Echo::connect(first).expect("connect");
+    assert!(open.echoes("before"));
+    let prober = Prober::start(first);
+    std::thread::sleep(Duration::from_millis(100));
+
+    let took = apply(&gateway, &echo_config(&[first, second]));
+    assert!(took < Duration::from_secs(2), "{took:?}");
+
+    assert!(echoes_on(second), "the new port accepts");
+    std::thread::sleep(Duration::from_millis(100));
+    let (successes, failures) = prober.finish();
+    assert_eq!(
+        failures, 0,
+        "the first port refused {failures} of {successes}"
+    );
+    assert!(successes > 10, "{successes}");
+    assert!(open.echoes("after"), "the open connection is untouched");
+    assert!(gateway.stop().success());
+}
+
+#[test]
+fn a_removed_port_stops_accepting_while_its_open_connection_carries_on() {
+    let kept = free_port();
+    let removed = free_port();
+    let gateway = Gateway::start(&echo_config(&[kept, removed]), &[]);
+    let mut open = Echo::connect(removed).expect("connect");
+    assert!(open.echoes("before"));
+
+    apply(&gateway, &echo_config(&[kept]));
+
+    assert!(
+        TcpStream::connect(("127.0.0.1", removed)).is_err(),
+        "the removed port is closed"
+    );
+    assert!(open.echoes("after"), "its open connection carries on");
+    assert!(echoes_on(kept));
+    drop(open);
+    assert!(gateway.stop().success());
+}
+
+#[test]
+fn a_config_renamed_over_the_old_one_applies() {
+    let first = free_port();
+    let second = free_port();
+    let gateway = Gateway::start(&echo_config(&[first]), &[]);
+    let before = count(&gateway, APPLIED);
+    let staged = gateway.dir.path().join(".zilla.yaml.new");
+    std::fs::write(&staged, echo_config(&[second])).expect("write");
+    std::fs::rename(&staged, config_path(&gateway)).expect("rename");
+    next_event(&gateway, APPLIED, before);
+    assert!(echoes_on(second));
+    assert!(TcpStream::connect(("127.0.0.1", first)).is_err());
+    assert!(gateway.stop().success());
+}
+
+#[test]
+fn a_new_port_already_in_use_keeps_the_old_config() {
+    let port = free_port();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let taken_port = taken.local_addr().expect("address").port();
+    let gateway = Gateway::start(&echo_config(&[port]), &[]);
+    let before = count(&gateway, FAILED);
+    std::fs::write(config_path(&gateway), echo_config(&[port, taken_port])).expect("write");
+    next_event(&gateway, FAILED, before);
+    assert!(
+        gateway
+            .stderr()
+            .iter()
+            .any(|line| line.contains(&taken_port.to_string())),
+        "{:?}",
+        gateway.stderr()
+    );
+    assert!(echoes_on(port));
+    assert_eq!(count(&gateway, APPLIED), 0);
+    assert!(gateway.stop().success());
+}
