@@ -276,3 +276,132 @@ fn a_new_port_already_in_use_keeps_the_old_config() {
     assert_eq!(count(&gateway, APPLIED), 0);
     assert!(gateway.stop().success());
 }
+
+mod mqtt {
+    //! A route's required role changes while MQTT clients are connected: the project's
+    //! zilla.yaml on free ports, in front of a real Mosquitto, with tokens from jwt-cli.
+
+    use std::num::NonZeroU16;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::apply;
+    use super::support::jwt::mint;
+    use super::support::mosquitto::{publish, Broker};
+    use super::support::raw_mqtt::{connect_packet, RawClient};
+    use super::support::{free_port, Gateway};
+    use zilla_binding_mqtt::codec::{
+        Packet, Properties, ProtocolVersion, Subscribe, Subscription, SubscriptionOptions,
+    };
+
+    const AUDIENCE: &str = "https://api.example.com";
+
+    fn project() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn token(scope: &str) -> String {
+        let key = project().join("etc/jwt/private.pem");
+        mint(&key, "local", AUDIENCE, "+1d", Some(scope))
+    }
+
+    /// The project's zilla.yaml on free ports, and the config text it runs.
+    fn gateway(broker: &Broker) -> (Gateway, u16, String) {
+        let port = free_port();
+        let tls_port = free_port();
+        let config = std::fs::read_to_string(project().join("zilla.yaml"))
+            .expect("zilla.yaml")
+            .replace("7183", &port.to_string())
+            .replace("7883", &tls_port.to_string())
+            .replace(
+                "store: etc/tls/localhost.p12",
+                &format!(
+                    "store: {}",
+                    project().join("etc/tls/localhost.p12").display()
+                ),
+            );
+        let broker_port = broker.port.to_string();
+        let gateway = Gateway::start(
+            &config,
+            &[
+                ("KEYSTORE_PASSWORD", "zilla-local"),
+                ("MOSQUITTO_BROKER_HOST", "127.0.0.1"),
+                ("MOSQUITTO_BROKER_PORT", &broker_port),
+            ],
+        );
+        (gateway, port, config)
+    }
+
+    /// A v5 client logged in with `token` and subscribed to `sensors/#`.
+    fn subscriber(port: u16, client_id: &str, token: &str) -> RawClient {
+        let mut client = RawClient::connect(port, ProtocolVersion::V5);
+        let mut connect = connect_packet(client_id, 30, ProtocolVersion::V5);
+        if let Packet::Connect(connect) = &mut connect {
+            connect.username = Some(format!("Bearer {token}"));
+        }
+        client.send(&connect);
+        match client.receive(Duration::from_secs(5)) {
+            Some(Packet::Connack(connack)) => assert_eq!(connack.reason_code, 0),
+            other => panic!("{client_id}: expected CONNACK, got {other:?}"),
+        }
+        client.send(&Packet::Subscribe(Subscribe {
+            packet_id: NonZeroU16::MIN,
+            properties: Properties::default(),
+            subscriptions: vec![Subscription {
+                filter: "sensors/#".to_owned(),
+                options: SubscriptionOptions::default(),
+            }],
+        }));
+        match client.receive(Duration::from_secs(5)) {
+            Some(Packet::Suback(_)) => {}
+            other => panic!("{client_id}: expected SUBACK, got {other:?}"),
+        }
+        client
+    }
+
+    fn send(port: u16, token: &str, message: &str) {
+        let username = format!("Bearer {token}");
+        let published = publish(port, &["-u", &username, "-t", "sensors/one", "-m", message]);
+        assert!(published.status.success(), "{published:?}");
+    }
+
+    fn receives(client: &mut RawClient, message: &str) -> bool {
+        matches!(
+            client.receive(Duration::from_secs(5)),
+            Some(Packet::Publish(publish)) if publish.payload == message.as_bytes()
+        )
+    }
+
+    #[test]
+    fn a_route_needing_a_new_role_closes_only_the_connections_without_it() {
+        let broker = Broker::start();
+        let (gateway, port, config) = gateway(&broker);
+        let admin = token("mqtt:stream mqtt:admin");
+        let plain = token("mqtt:stream");
+        let mut keeps = subscriber(port, "keeps", &admin);
+        let mut loses = subscriber(port, "loses", &plain);
+        send(port, &admin, "before");
+        assert!(receives(&mut keeps, "before"));
+        assert!(receives(&mut loses, "before"));
+
+        assert!(config.contains("- mqtt:stream\n"));
+        apply(
+            &gateway,
+            &config.replace("- mqtt:stream\n", "- mqtt:admin\n"),
+        );
+
+        match loses.receive(Duration::from_secs(5)) {
+            Some(Packet::Disconnect(disconnect)) => assert_eq!(disconnect.reason_code, 0x87),
+            other => panic!("expected DISCONNECT 0x87, got {other:?}"),
+        }
+        assert!(loses.closed_within(Duration::from_secs(5)));
+
+        send(port, &admin, "after");
+        assert!(
+            receives(&mut keeps, "after"),
+            "the authorized subscriber carries on"
+        );
+        assert!(gateway.wait_stdout("GUARD_JWT_AUTHORIZATION_FAILED", Duration::from_secs(1)));
+        assert!(gateway.stop().success());
+    }
+}

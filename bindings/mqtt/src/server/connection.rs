@@ -69,6 +69,7 @@ pub struct Connection {
     pub(super) outbound: Outbound,
     pub(super) replies: PendingReplies,
     stopping: watch::Receiver<bool>,
+    pub(super) successor: watch::Receiver<Option<Arc<Shared>>>,
 }
 
 enum Event {
@@ -76,6 +77,7 @@ enum Event {
     Stream(StreamId, StreamEvent),
     Timer,
     Stopping,
+    Succeeded,
 }
 
 impl Connection {
@@ -86,6 +88,7 @@ impl Connection {
         stopping: watch::Receiver<bool>,
     ) -> Self {
         let now = Instant::now();
+        let successor = shared.successor.subscribe();
         let io = StreamIo::new(network, shared.settings.window);
         let net = Network::new(io, shared.settings.maximum_packet_size);
         Self {
@@ -102,6 +105,7 @@ impl Connection {
             outbound: Outbound::default(),
             replies: PendingReplies::default(),
             stopping,
+            successor,
         }
     }
 
@@ -126,6 +130,7 @@ impl Connection {
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => Event::Timer,
                 _ = self.stopping.wait_for(|stopping| *stopping) => Event::Stopping,
+                Ok(()) = self.successor.changed() => Event::Succeeded,
             };
             let flow = match event {
                 Event::Read(Ok(0)) => {
@@ -142,6 +147,7 @@ impl Connection {
                 Event::Stopping => {
                     ControlFlow::Break(Ending::will(Some(reason::SERVER_SHUTTING_DOWN)))
                 }
+                Event::Succeeded => self.reauthorize(),
             };
             let flow = match flow {
                 // Packets that waited for CONNACK are taken up as soon as it went out.
