@@ -402,6 +402,12 @@ mod mqtt {
             "the authorized subscriber carries on"
         );
         assert!(gateway.wait_stdout("GUARD_JWT_AUTHORIZATION_FAILED", Duration::from_secs(1)));
+
+        // The connection kept from before the reload still ends cleanly at shutdown.
         assert!(gateway.stop().success());
+        match keeps.receive(Duration::from_secs(5)) {
+            Some(Packet::Disconnect(disconnect)) => assert_eq!(disconnect.reason_code, 0x8B),
+            other => panic!("expected DISCONNECT 0x8B, got {other:?}"),
+        }
     }
 }

@@ -88,7 +88,12 @@ impl Connection {
         stopping: watch::Receiver<bool>,
     ) -> Self {
         let now = Instant::now();
-        let successor = shared.successor.subscribe();
+        // A connection that reaches a binding already replaced (its TLS handshake took that
+        // long) is checked against the successor as soon as it logged in.
+        let mut successor = shared.successor.subscribe();
+        if successor.borrow().is_some() {
+            successor.mark_changed();
+        }
         let io = StreamIo::new(network, shared.settings.window);
         let net = Network::new(io, shared.settings.maximum_packet_size);
         Self {
@@ -130,7 +135,7 @@ impl Connection {
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => Event::Timer,
                 _ = self.stopping.wait_for(|stopping| *stopping) => Event::Stopping,
-                Ok(()) = self.successor.changed() => Event::Succeeded,
+                Ok(()) = self.successor.changed(), if self.client.is_some() => Event::Succeeded,
             };
             let flow = match event {
                 Event::Read(Ok(0)) => {

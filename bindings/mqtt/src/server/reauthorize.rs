@@ -18,7 +18,7 @@ impl Connection {
         let Some(next) = self.successor.borrow_and_update().clone() else {
             return ControlFlow::Continue(());
         };
-        // Before CONNECT was accepted there is no session yet: it is routed when it comes.
+        // Only asked once CONNECT was accepted (the session is routed then).
         let Some(client) = &self.client else {
             return ControlFlow::Continue(());
         };
