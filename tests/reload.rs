@@ -277,6 +277,51 @@ fn a_new_port_already_in_use_keeps_the_old_config() {
     assert!(gateway.stop().success());
 }
 
+/// The JWK set of the project's own key (as zilla.yaml inlines it).
+fn jwks() -> String {
+    let config = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("zilla.yaml"),
+    )
+    .expect("zilla.yaml");
+    let n = config
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("n: "))
+        .expect("the key's modulus");
+    format!(r#"{{"keys":[{{"kty":"RSA","n":"{n}","e":"AQAB","alg":"RS256","kid":"local"}}]}}"#)
+}
+
+#[test]
+fn a_changed_jwks_file_the_config_references_is_reloaded() {
+    let port = free_port();
+    let config = echo_config(&[port]).replace(
+        "bindings:",
+        "guards:
+  authn_jwt:
+    type: jwt
+    options:
+      issuer: https://auth.example.com
+      audience: https://api.example.com
+      keys: file:jwks.json
+bindings:",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("jwks.json"), jwks()).expect("write jwks");
+    let path = dir.path().join("zilla.yaml");
+    std::fs::write(&path, &config).expect("write config");
+    let gateway = Gateway::start_file(&path, &[]);
+
+    let failed = count(&gateway, FAILED);
+    std::fs::write(dir.path().join("jwks.json"), "not json").expect("write jwks");
+    next_event(&gateway, FAILED, failed);
+    assert!(echoes_on(port));
+
+    let applied = count(&gateway, APPLIED);
+    std::fs::write(dir.path().join("jwks.json"), jwks()).expect("write jwks");
+    next_event(&gateway, APPLIED, applied);
+    assert!(echoes_on(port));
+    assert!(gateway.stop().success());
+}
+
 mod mqtt {
     //! A route's required role changes while MQTT clients are connected: the project's
     //! zilla.yaml on free ports, in front of a real Mosquitto, with tokens from jwt-cli.
