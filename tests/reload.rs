@@ -185,10 +185,16 @@ fn an_invalid_edit_keeps_the_old_config_serving_and_prints_every_error() {
 
     let expected = validate_errors(&config_path(&gateway));
     assert!(expected.len() >= 2, "{expected:?}");
-    let printed = gateway.stderr();
-    for line in &expected {
-        assert!(printed.contains(line), "{line:?} not in {printed:?}");
-    }
+    // stderr is read apart from stdout, so it may come in a moment after the event.
+    let all_printed = support::wait_until(Duration::from_secs(5), || {
+        let printed = gateway.stderr();
+        expected.iter().all(|line| printed.contains(line))
+    });
+    assert!(
+        all_printed,
+        "{expected:?} not all in {:?}",
+        gateway.stderr()
+    );
     assert_eq!(count(&gateway, APPLIED), 0);
     assert!(open.echoes("after"), "the open connection carries on");
     assert!(echoes_on(port), "new connections are still served");
@@ -206,7 +212,8 @@ fn a_second_port_applies_without_reopening_the_first() {
     std::thread::sleep(Duration::from_millis(100));
 
     let took = apply(&gateway, &echo_config(&[first, second]));
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    // About a quarter of a second on an idle machine (debug build); room for a busy one.
+    assert!(took < Duration::from_secs(3), "{took:?}");
 
     assert!(echoes_on(second), "the new port accepts");
     std::thread::sleep(Duration::from_millis(100));
@@ -264,14 +271,14 @@ fn a_new_port_already_in_use_keeps_the_old_config() {
     let before = count(&gateway, FAILED);
     std::fs::write(config_path(&gateway), echo_config(&[port, taken_port])).expect("write");
     next_event(&gateway, FAILED, before);
-    assert!(
+    // The error is printed after the event, and stderr is read apart from stdout.
+    let printed = support::wait_until(Duration::from_secs(5), || {
         gateway
             .stderr()
             .iter()
-            .any(|line| line.contains(&taken_port.to_string())),
-        "{:?}",
-        gateway.stderr()
-    );
+            .any(|line| line.contains(&taken_port.to_string()))
+    });
+    assert!(printed, "{:?}", gateway.stderr());
     assert!(echoes_on(port));
     assert_eq!(count(&gateway, APPLIED), 0);
     assert!(gateway.stop().success());
