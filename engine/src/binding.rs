@@ -41,6 +41,26 @@ pub trait Binding: Send + Sync {
     /// Resolves once every connection or stream the binding drives on its own has closed, so
     /// that a stopping runtime can wait for them (within its drain deadline) after `stop`.
     async fn idle(&self) {}
+
+    /// Stops accepting new work because a reload replaced the configuration. Unlike `stop`,
+    /// connections already open carry on untouched: they stay with this binding until they
+    /// close (or the engine's deadline for a retired generation passes, then `stop` follows).
+    /// By default the same as `stop`.
+    async fn retire(&self) {
+        self.stop().await;
+    }
+
+    /// After a reload, the binding of the same name in the new generation, so that connections
+    /// this binding still carries can be re-checked against the new configuration. A binding
+    /// reaches its own type's state through the successor's [`Binding::as_any`].
+    fn succeeded_by(&self, successor: &Arc<dyn Binding>) {
+        let _ = successor;
+    }
+
+    /// The binding itself, for a predecessor of the same type to read (see `succeeded_by`).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 /// The route target a binding resolved at build time.

@@ -9,6 +9,8 @@ use zilla_engine::binding::Limits;
 use zilla_engine::config::{load_file, LoadOptions, LoadedConfig};
 use zilla_engine::registry::Registry;
 use zilla_engine::runtime::limits::raise_open_files_limit;
+use zilla_engine::runtime::references::watched_files;
+use zilla_engine::runtime::watch::ConfigWatch;
 use zilla_engine::runtime::{Engine, EngineOptions};
 
 use super::{print_config_errors, print_warnings};
@@ -100,13 +102,65 @@ async fn serve(
     if output.events && !declares_stdout_exporter(&loaded) {
         engine.set_event_sinks(vec![Arc::new(zilla_exporter_stdout::StdoutExporter)]);
     }
+    // Watching before starting: an edit made as soon as the gateway is ready is not missed.
+    let mut watch = match ConfigWatch::new(watched_files(&loaded)) {
+        Ok(watch) => Some(watch),
+        Err(error) => {
+            eprintln!("cannot watch the config for changes: {error}");
+            None
+        }
+    };
     engine.start(&loaded, registry).await?;
     println!("started");
 
-    stop.requested().await;
+    loop {
+        tokio::select! {
+            () = stop.requested() => break,
+            () = changed(&mut watch) => {
+                if let Some(watch) = watch.as_mut() {
+                    reload(&mut engine, settings, &options, watch).await;
+                }
+            }
+        }
+    }
     engine.stop(settings.drain).await;
     println!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves when the watched files changed; never without a watch.
+async fn changed(watch: &mut Option<ConfigWatch>) {
+    match watch {
+        Some(watch) => watch.changed().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs the config pipeline again and applies the result; an invalid config, or one that
+/// cannot be started, leaves the running one as it is.
+async fn reload(
+    engine: &mut Engine,
+    settings: &EngineSettings,
+    options: &LoadOptions<'_>,
+    watch: &mut ConfigWatch,
+) {
+    let loaded = match load_file(&settings.config, options) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            print_config_errors(&errors);
+            engine.reload_failed(&format!(
+                "{} invalid ({} errors)",
+                settings.config.display(),
+                errors.0.len()
+            ));
+            return;
+        }
+    };
+    print_warnings(&loaded.warnings);
+    watch.follow(watched_files(&loaded));
+    if let Err(error) = engine.reload(&loaded, options.registry).await {
+        eprintln!("{error}");
+    }
 }
 
 /// Whether the config already prints events to stdout, so `-l` does not print them twice.

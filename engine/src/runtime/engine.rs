@@ -15,6 +15,7 @@ use super::error::RuntimeError;
 use super::generation::{Generation, Shared};
 use super::limits::Limits;
 use super::ready::ReadyFile;
+use super::retired::Retired;
 
 /// Source of the engine's own events.
 pub const ENGINE_SOURCE: &str = "zilla:engine";
@@ -27,12 +28,17 @@ pub struct EngineOptions {
     pub limits: Limits,
 }
 
+/// How long a generation replaced by a reload keeps its open connections before they are
+/// stopped, unless set otherwise with [`Engine::set_retired_drain`].
+pub const RETIRED_DRAIN: Duration = Duration::from_secs(600);
+
 /// A running gateway.
 pub struct Engine {
-    shared: Shared,
+    pub(super) shared: Shared,
     ready: ReadyFile,
-    generation: Option<Generation>,
-    source: Arc<str>,
+    pub(super) generation: Option<Arc<Generation>>,
+    pub(super) retired: Retired,
+    pub(super) source: Arc<str>,
     event_sinks: Vec<Arc<dyn EventSink>>,
 }
 
@@ -62,6 +68,7 @@ impl Engine {
             },
             ready,
             generation: None,
+            retired: Retired::new(RETIRED_DRAIN),
             source: Arc::from(ENGINE_SOURCE),
             event_sinks: Vec::new(),
         })
@@ -85,7 +92,12 @@ impl Engine {
     }
 
     pub fn generation(&self) -> Option<&Generation> {
-        self.generation.as_ref()
+        self.generation.as_deref()
+    }
+
+    /// How long a generation replaced by a reload keeps its open connections.
+    pub fn set_retired_drain(&mut self, drain: Duration) {
+        self.retired.set_drain(drain);
     }
 
     pub fn ready_file(&self) -> PathBuf {
@@ -137,23 +149,28 @@ impl Engine {
                 addresses.join(", ")
             ),
         );
-        self.generation = Some(generation);
+        self.generation = Some(Arc::new(generation));
         Ok(())
     }
 
-    async fn launch(
+    pub(super) async fn launch(
         &self,
         loaded: &LoadedConfig,
         registry: &Registry,
     ) -> Result<Generation, RuntimeError> {
         let components =
             Components::build(&loaded.config, registry, &loaded.dir, &self.shared.events)?;
-        let mut sinks = components.sinks();
-        sinks.extend(self.event_sinks.iter().cloned());
-        self.shared.events.set_sinks(sinks);
+        self.install_sinks(&components);
         let generation = Generation::build(loaded, registry, &self.shared, components)?;
         generation.start().await?;
         Ok(generation)
+    }
+
+    /// Sends events to the exporters of `components` and to the engine's own sinks.
+    pub(super) fn install_sinks(&self, components: &Components) {
+        let mut sinks = components.sinks();
+        sinks.extend(self.event_sinks.iter().cloned());
+        self.shared.events.set_sinks(sinks);
     }
 
     /// Stops accepting work, waits up to `drain` for open connections to close, then closes
@@ -164,6 +181,7 @@ impl Engine {
             return;
         };
         generation.stop().await;
+        self.retired.stop_all().await;
         let connections = self.shared.listeners.connections().clone();
         let drained = tokio::time::timeout(drain, connections.idle())
             .await

@@ -37,4 +37,6 @@ pub enum RuntimeError {
     EngineDirectory { path: PathBuf, reason: String },
     #[error("the engine is already running a configuration")]
     AlreadyStarted,
+    #[error("the engine is not running a configuration")]
+    NotStarted,
 }

@@ -31,6 +31,8 @@ pub struct Generation {
     components: Components,
     /// In build order: every binding after its exits.
     bindings: Vec<(BindingId, Arc<dyn Binding>)>,
+    /// The engine's listeners as this generation asked for them.
+    listeners: Listeners,
 }
 
 struct Declared<'a> {
@@ -47,6 +49,10 @@ impl Generation {
         shared: &Shared,
         components: Components,
     ) -> Result<Self, RuntimeError> {
+        let shared = &Shared {
+            listeners: shared.listeners.for_generation(),
+            ..shared.clone()
+        };
         let declared: BTreeMap<String, Declared<'_>> = loaded
             .config
             .namespaces
@@ -92,6 +98,7 @@ impl Generation {
         Ok(Self {
             components,
             bindings,
+            listeners: shared.listeners.clone(),
         })
     }
 
@@ -117,6 +124,35 @@ impl Generation {
         for (_, binding) in self.bindings.iter().rev() {
             binding.stop().await;
         }
+    }
+
+    /// Stops accepting new work for a reload; open connections carry on (see
+    /// [`Binding::retire`]).
+    pub async fn retire(&self) {
+        for (_, binding) in self.bindings.iter().rev() {
+            binding.retire().await;
+        }
+    }
+
+    /// Resolves once every binding's own connections have closed.
+    pub async fn idle(&self) {
+        for (_, binding) in &self.bindings {
+            binding.idle().await;
+        }
+    }
+
+    /// Tells each binding its successor of the same name in `next`, if any.
+    pub fn succeeded_by(&self, next: &Generation) {
+        for (id, binding) in &self.bindings {
+            if let Some(successor) = next.binding(id) {
+                binding.succeeded_by(successor);
+            }
+        }
+    }
+
+    /// Addresses this generation listens on.
+    pub fn addresses(&self) -> Vec<std::net::SocketAddr> {
+        self.listeners.claimed()
     }
 
     pub fn components(&self) -> &Components {

@@ -1,7 +1,7 @@
 //! Listening sockets are owned by the engine, not by bindings, so that a reload that keeps an
 //! address keeps its socket open: the new binding generation picks up the same listener.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +20,9 @@ pub struct Listeners {
     /// Connections accepted on any listener (and upstream ones bindings register), shared
     /// by every generation so that a stop can wait for them and a cap holds across reloads.
     connections: Connections,
+    /// Addresses asked for through this handle: a generation gets its own handle (see
+    /// [`Listeners::for_generation`]) so that a reload knows which listeners it still uses.
+    claimed: Arc<Mutex<BTreeSet<SocketAddr>>>,
 }
 
 impl std::fmt::Debug for Listeners {
@@ -31,6 +34,23 @@ impl std::fmt::Debug for Listeners {
 impl Listeners {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A handle on the same listeners that records the addresses asked for through it.
+    pub fn for_generation(&self) -> Self {
+        Self {
+            bound: self.bound.clone(),
+            connections: self.connections.clone(),
+            claimed: Arc::default(),
+        }
+    }
+
+    /// Addresses asked for through this handle.
+    pub fn claimed(&self) -> Vec<SocketAddr> {
+        self.claimed
+            .lock()
+            .map(|claimed| claimed.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// The listener on `address`, bound now if it is not already.
@@ -49,6 +69,9 @@ impl Listeners {
             .bound
             .lock()
             .map_err(|_| BuildError::Io("listener table poisoned".into()))?;
+        if let Ok(mut claimed) = self.claimed.lock() {
+            claimed.insert(address);
+        }
         if let Some(listener) = bound.get(&address) {
             return Ok(listener.clone());
         }
@@ -61,10 +84,18 @@ impl Listeners {
         Ok(listener)
     }
 
-    /// Closes every listener whose address is not in `keep`.
+    /// Closes every listener whose address is not in `keep`. The socket stops listening at
+    /// once (further connections are refused) even while a binding of a retired generation
+    /// still holds it.
     pub fn retain(&self, keep: &[SocketAddr]) {
         if let Ok(mut bound) = self.bound.lock() {
-            bound.retain(|address, _| keep.contains(address));
+            bound.retain(|address, listener| {
+                let kept = keep.contains(address);
+                if !kept {
+                    stop_listening(listener);
+                }
+                kept
+            });
         }
     }
 
@@ -79,6 +110,13 @@ impl Listeners {
             .lock()
             .map(|bound| bound.keys().copied().collect())
             .unwrap_or_default()
+    }
+}
+
+fn stop_listening(listener: &TcpListener) {
+    let socket = socket2::SockRef::from(listener);
+    if let Err(error) = socket.shutdown(std::net::Shutdown::Both) {
+        tracing::debug!("listener not shut down: {error}");
     }
 }
 

@@ -10,6 +10,10 @@ pub mod listeners;
 pub mod names;
 pub mod order;
 pub mod ready;
+pub mod references;
+mod reload;
+pub mod retired;
+pub mod watch;
 
 pub use engine::{Engine, EngineOptions};
 pub use error::RuntimeError;

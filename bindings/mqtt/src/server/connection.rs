@@ -69,6 +69,7 @@ pub struct Connection {
     pub(super) outbound: Outbound,
     pub(super) replies: PendingReplies,
     stopping: watch::Receiver<bool>,
+    pub(super) successor: watch::Receiver<Option<Arc<Shared>>>,
 }
 
 enum Event {
@@ -76,6 +77,7 @@ enum Event {
     Stream(StreamId, StreamEvent),
     Timer,
     Stopping,
+    Succeeded,
 }
 
 impl Connection {
@@ -86,6 +88,12 @@ impl Connection {
         stopping: watch::Receiver<bool>,
     ) -> Self {
         let now = Instant::now();
+        // A connection that reaches a binding already replaced (its TLS handshake took that
+        // long) is checked against the successor as soon as it logged in.
+        let mut successor = shared.successor.subscribe();
+        if successor.borrow().is_some() {
+            successor.mark_changed();
+        }
         let io = StreamIo::new(network, shared.settings.window);
         let net = Network::new(io, shared.settings.maximum_packet_size);
         Self {
@@ -102,6 +110,7 @@ impl Connection {
             outbound: Outbound::default(),
             replies: PendingReplies::default(),
             stopping,
+            successor,
         }
     }
 
@@ -126,6 +135,7 @@ impl Connection {
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => Event::Timer,
                 _ = self.stopping.wait_for(|stopping| *stopping) => Event::Stopping,
+                Ok(()) = self.successor.changed(), if self.client.is_some() => Event::Succeeded,
             };
             let flow = match event {
                 Event::Read(Ok(0)) => {
@@ -142,6 +152,7 @@ impl Connection {
                 Event::Stopping => {
                     ControlFlow::Break(Ending::will(Some(reason::SERVER_SHUTTING_DOWN)))
                 }
+                Event::Succeeded => self.reauthorize(),
             };
             let flow = match flow {
                 // Packets that waited for CONNACK are taken up as soon as it went out.

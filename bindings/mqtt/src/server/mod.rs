@@ -4,7 +4,8 @@
 //! Each connection runs in its own task ([`connection`]); the parts of the protocol live in
 //! their own modules: [`connect`] (CONNECT, the session stream, CONNACK), [`publish`] (the
 //! client's publishes), [`subscribe`] (SUBSCRIBE/UNSUBSCRIBE), [`deliver`] (messages to the
-//! client) and [`close`] (how a connection and its streams end).
+//! client) and [`close`] (how a connection and its streams end); [`reauthorize`] re-checks
+//! live connections when a reload replaced the binding.
 
 mod ack_queue;
 mod app_streams;
@@ -15,6 +16,7 @@ mod deliver;
 mod login;
 mod network;
 mod publish;
+mod reauthorize;
 mod routing;
 mod settings;
 mod subscribe;
@@ -46,6 +48,7 @@ pub fn build(context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> 
         events: context.events.clone(),
         options,
         stopping: watch::Sender::new(false),
+        successor: watch::Sender::new(None),
     };
     Ok(Arc::new(MqttServer {
         shared: Arc::new(shared),
@@ -64,6 +67,9 @@ pub struct Shared {
     /// Set when the binding stops: every connection ends with DISCONNECT 0x8B. Shared, so
     /// that it outlives the binding for as long as a connection runs.
     pub stopping: watch::Sender<bool>,
+    /// Set when a reload replaced the binding: what the binding of the new configuration
+    /// shares, against which every live connection re-checks itself.
+    pub successor: watch::Sender<Option<Arc<Shared>>>,
 }
 
 pub struct MqttServer {
@@ -117,6 +123,25 @@ impl Binding for MqttServer {
 
     async fn stop(&self) {
         self.shared.stopping.send_replace(true);
+    }
+
+    /// Nothing to stop accepting: streams come only from this generation's network bindings,
+    /// which stop accepting themselves. Live connections carry on.
+    async fn retire(&self) {}
+
+    fn succeeded_by(&self, successor: &Arc<dyn Binding>) {
+        let next = successor
+            .as_any()
+            .and_then(|any| any.downcast_ref::<MqttServer>());
+        if let Some(next) = next {
+            self.shared
+                .successor
+                .send_replace(Some(next.shared.clone()));
+        }
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 
     async fn idle(&self) {

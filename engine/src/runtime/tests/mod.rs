@@ -1,6 +1,7 @@
 //! Engine lifecycle tests against fake bindings.
 
 mod fakes;
+mod reload;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

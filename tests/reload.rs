@@ -1,0 +1,465 @@
+//! Live reload through the real binary: the running gateway follows edits of its config file.
+//! An invalid edit changes nothing; a valid one applies next to the running configuration,
+//! keeping listeners whose address is unchanged and the connections already open.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use support::{free_port, Gateway};
+
+const APPLIED: &str = "CONFIG_RELOAD_APPLIED";
+const FAILED: &str = "CONFIG_RELOAD_FAILED";
+
+/// tcp → echo on every port in `ports`.
+fn echo_config(ports: &[u16]) -> String {
+    let ports: Vec<String> = ports.iter().map(ToString::to_string).collect();
+    format!(
+        "name: test
+bindings:
+  north_tcp_server:
+    type: tcp
+    kind: server
+    options:
+      host: 127.0.0.1
+      port: [{}]
+    exit: north_echo_server
+  north_echo_server:
+    type: echo
+    kind: server
+telemetry:
+  exporters:
+    stdout_logs_exporter:
+      type: stdout
+",
+        ports.join(", ")
+    )
+}
+
+fn config_path(gateway: &Gateway) -> PathBuf {
+    gateway.dir.path().join("zilla.yaml")
+}
+
+struct Echo {
+    socket: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Echo {
+    fn connect(port: u16) -> std::io::Result<Self> {
+        let socket = TcpStream::connect(("127.0.0.1", port))?;
+        socket.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let reader = BufReader::new(socket.try_clone()?);
+        Ok(Self { socket, reader })
+    }
+
+    /// Sends a line and reads it back.
+    fn echoes(&mut self, line: &str) -> bool {
+        if self
+            .socket
+            .write_all(format!("{line}\n").as_bytes())
+            .is_err()
+        {
+            return false;
+        }
+        let mut back = String::new();
+        self.reader.read_line(&mut back).is_ok() && back.trim_end() == line
+    }
+}
+
+fn echoes_on(port: u16) -> bool {
+    Echo::connect(port).is_ok_and(|mut echo| echo.echoes("fresh"))
+}
+
+fn count(gateway: &Gateway, needle: &str) -> usize {
+    gateway
+        .stdout()
+        .iter()
+        .filter(|line| line.contains(needle))
+        .count()
+}
+
+/// Waits for one more `needle` event than `before`; returns how long it took.
+fn next_event(gateway: &Gateway, needle: &str, before: usize) -> Duration {
+    let started = Instant::now();
+    let seen = support::wait_until(Duration::from_secs(10), || count(gateway, needle) > before);
+    assert!(
+        seen,
+        "no {needle}\nstdout:\n{}\nstderr:\n{}",
+        gateway.stdout().join("\n"),
+        gateway.stderr().join("\n")
+    );
+    started.elapsed()
+}
+
+/// Writes `config` in place and waits for it to be applied; returns how long that took.
+fn apply(gateway: &Gateway, config: &str) -> Duration {
+    let before = count(gateway, APPLIED);
+    std::fs::write(config_path(gateway), config).expect("write config");
+    let took = next_event(gateway, APPLIED, before);
+    eprintln!("reload applied {took:?} after the write");
+    took
+}
+
+/// Connects (and echoes) on `port` over and over until stopped; counts the failures.
+struct Prober {
+    stop: Arc<AtomicBool>,
+    failures: Arc<AtomicUsize>,
+    successes: Arc<AtomicUsize>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Prober {
+    fn start(port: u16) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let failures = Arc::new(AtomicUsize::new(0));
+        let successes = Arc::new(AtomicUsize::new(0));
+        let thread = std::thread::spawn({
+            let (stop, failures, successes) = (stop.clone(), failures.clone(), successes.clone());
+            move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let counter = if echoes_on(port) {
+                        &successes
+                    } else {
+                        &failures
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        });
+        Self {
+            stop,
+            failures,
+            successes,
+            thread: Some(thread),
+        }
+    }
+
+    /// (successes, failures)
+    fn finish(mut self) -> (usize, usize) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("prober");
+        }
+        (
+            self.successes.load(Ordering::Relaxed),
+            self.failures.load(Ordering::Relaxed),
+        )
+    }
+}
+
+fn validate_errors(config: &Path) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_zilla"))
+        .args(["validate", "-c"])
+        .arg(config)
+        .output()
+        .expect("zilla validate runs");
+    assert_eq!(output.status.code(), Some(78), "{output:?}");
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn an_invalid_edit_keeps_the_old_config_serving_and_prints_every_error() {
+    let port = free_port();
+    let gateway = Gateway::start(&echo_config(&[port]), &[]);
+    let mut open = Echo::connect(port).expect("connect");
+    assert!(open.echoes("before"));
+
+    let invalid = echo_config(&[port])
+        .replace("type: echo", "type: nonesuch")
+        .replace("exit: north_echo_server", "exit: nowhere");
+    let before = count(&gateway, FAILED);
+    std::fs::write(config_path(&gateway), &invalid).expect("write config");
+    next_event(&gateway, FAILED, before);
+
+    let expected = validate_errors(&config_path(&gateway));
+    assert!(expected.len() >= 2, "{expected:?}");
+    // stderr is read apart from stdout, so it may come in a moment after the event.
+    let all_printed = support::wait_until(Duration::from_secs(5), || {
+        let printed = gateway.stderr();
+        expected.iter().all(|line| printed.contains(line))
+    });
+    assert!(
+        all_printed,
+        "{expected:?} not all in {:?}",
+        gateway.stderr()
+    );
+    assert_eq!(count(&gateway, APPLIED), 0);
+    assert!(open.echoes("after"), "the open connection carries on");
+    assert!(echoes_on(port), "new connections are still served");
+    assert!(gateway.stop().success());
+}
+
+#[test]
+fn a_second_port_applies_without_reopening_the_first() {
+    let first = free_port();
+    let second = free_port();
+    let gateway = Gateway::start(&echo_config(&[first]), &[]);
+    let mut open = Echo::connect(first).expect("connect");
+    assert!(open.echoes("before"));
+    let prober = Prober::start(first);
+    std::thread::sleep(Duration::from_millis(100));
+
+    let took = apply(&gateway, &echo_config(&[first, second]));
+    // About a quarter of a second on an idle machine (debug build); room for a busy one.
+    assert!(took < Duration::from_secs(3), "{took:?}");
+
+    assert!(echoes_on(second), "the new port accepts");
+    std::thread::sleep(Duration::from_millis(100));
+    let (successes, failures) = prober.finish();
+    assert_eq!(
+        failures, 0,
+        "the first port refused {failures} of {successes}"
+    );
+    assert!(successes > 10, "{successes}");
+    assert!(open.echoes("after"), "the open connection is untouched");
+    assert!(gateway.stop().success());
+}
+
+#[test]
+fn a_removed_port_stops_accepting_while_its_open_connection_carries_on() {
+    let kept = free_port();
+    let removed = free_port();
+    let gateway = Gateway::start(&echo_config(&[kept, removed]), &[]);
+    let mut open = Echo::connect(removed).expect("connect");
+    assert!(open.echoes("before"));
+
+    apply(&gateway, &echo_config(&[kept]));
+
+    assert!(
+        TcpStream::connect(("127.0.0.1", removed)).is_err(),
+        "the removed port is closed"
+    );
+    assert!(open.echoes("after"), "its open connection carries on");
+    assert!(echoes_on(kept));
+    drop(open);
+    assert!(gateway.stop().success());
+}
+
+#[test]
+fn a_config_renamed_over_the_old_one_applies() {
+    let first = free_port();
+    let second = free_port();
+    let gateway = Gateway::start(&echo_config(&[first]), &[]);
+    let before = count(&gateway, APPLIED);
+    let staged = gateway.dir.path().join(".zilla.yaml.new");
+    std::fs::write(&staged, echo_config(&[second])).expect("write");
+    std::fs::rename(&staged, config_path(&gateway)).expect("rename");
+    next_event(&gateway, APPLIED, before);
+    assert!(echoes_on(second));
+    assert!(TcpStream::connect(("127.0.0.1", first)).is_err());
+    assert!(gateway.stop().success());
+}
+
+#[test]
+fn a_new_port_already_in_use_keeps_the_old_config() {
+    let port = free_port();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let taken_port = taken.local_addr().expect("address").port();
+    let gateway = Gateway::start(&echo_config(&[port]), &[]);
+    let before = count(&gateway, FAILED);
+    std::fs::write(config_path(&gateway), echo_config(&[port, taken_port])).expect("write");
+    next_event(&gateway, FAILED, before);
+    // The error is printed after the event, and stderr is read apart from stdout.
+    let printed = support::wait_until(Duration::from_secs(5), || {
+        gateway
+            .stderr()
+            .iter()
+            .any(|line| line.contains(&taken_port.to_string()))
+    });
+    assert!(printed, "{:?}", gateway.stderr());
+    assert!(echoes_on(port));
+    assert_eq!(count(&gateway, APPLIED), 0);
+    assert!(gateway.stop().success());
+}
+
+/// The JWK set of the project's own key (as zilla.yaml inlines it).
+fn jwks() -> String {
+    let config = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("zilla.yaml"),
+    )
+    .expect("zilla.yaml");
+    let n = config
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("n: "))
+        .expect("the key's modulus");
+    format!(r#"{{"keys":[{{"kty":"RSA","n":"{n}","e":"AQAB","alg":"RS256","kid":"local"}}]}}"#)
+}
+
+#[test]
+fn a_changed_jwks_file_the_config_references_is_reloaded() {
+    let port = free_port();
+    let config = echo_config(&[port]).replace(
+        "bindings:",
+        "guards:
+  authn_jwt:
+    type: jwt
+    options:
+      issuer: https://auth.example.com
+      audience: https://api.example.com
+      keys: file:jwks.json
+bindings:",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("jwks.json"), jwks()).expect("write jwks");
+    let path = dir.path().join("zilla.yaml");
+    std::fs::write(&path, &config).expect("write config");
+    let gateway = Gateway::start_file(&path, &[]);
+
+    let failed = count(&gateway, FAILED);
+    std::fs::write(dir.path().join("jwks.json"), "not json").expect("write jwks");
+    next_event(&gateway, FAILED, failed);
+    assert!(echoes_on(port));
+
+    let applied = count(&gateway, APPLIED);
+    std::fs::write(dir.path().join("jwks.json"), jwks()).expect("write jwks");
+    next_event(&gateway, APPLIED, applied);
+    assert!(echoes_on(port));
+    assert!(gateway.stop().success());
+}
+
+mod mqtt {
+    //! A route's required role changes while MQTT clients are connected: the project's
+    //! zilla.yaml on free ports, in front of a real Mosquitto, with tokens from jwt-cli.
+
+    use std::num::NonZeroU16;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::apply;
+    use super::support::jwt::mint;
+    use super::support::mosquitto::{publish, Broker};
+    use super::support::raw_mqtt::{connect_packet, RawClient};
+    use super::support::{free_port, Gateway};
+    use zilla_binding_mqtt::codec::{
+        Packet, Properties, ProtocolVersion, Subscribe, Subscription, SubscriptionOptions,
+    };
+
+    const AUDIENCE: &str = "https://api.example.com";
+
+    fn project() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn token(scope: &str) -> String {
+        let key = project().join("etc/jwt/private.pem");
+        mint(&key, "local", AUDIENCE, "+1d", Some(scope))
+    }
+
+    /// The project's zilla.yaml on free ports, and the config text it runs.
+    fn gateway(broker: &Broker) -> (Gateway, u16, String) {
+        let port = free_port();
+        let tls_port = free_port();
+        let config = std::fs::read_to_string(project().join("zilla.yaml"))
+            .expect("zilla.yaml")
+            .replace("7183", &port.to_string())
+            .replace("7883", &tls_port.to_string())
+            .replace(
+                "store: etc/tls/localhost.p12",
+                &format!(
+                    "store: {}",
+                    project().join("etc/tls/localhost.p12").display()
+                ),
+            );
+        let broker_port = broker.port.to_string();
+        let gateway = Gateway::start(
+            &config,
+            &[
+                ("KEYSTORE_PASSWORD", "zilla-local"),
+                ("MOSQUITTO_BROKER_HOST", "127.0.0.1"),
+                ("MOSQUITTO_BROKER_PORT", &broker_port),
+            ],
+        );
+        (gateway, port, config)
+    }
+
+    /// A v5 client logged in with `token` and subscribed to `sensors/#`.
+    fn subscriber(port: u16, client_id: &str, token: &str) -> RawClient {
+        let mut client = RawClient::connect(port, ProtocolVersion::V5);
+        let mut connect = connect_packet(client_id, 30, ProtocolVersion::V5);
+        if let Packet::Connect(connect) = &mut connect {
+            connect.username = Some(format!("Bearer {token}"));
+        }
+        client.send(&connect);
+        match client.receive(Duration::from_secs(5)) {
+            Some(Packet::Connack(connack)) => assert_eq!(connack.reason_code, 0),
+            other => panic!("{client_id}: expected CONNACK, got {other:?}"),
+        }
+        client.send(&Packet::Subscribe(Subscribe {
+            packet_id: NonZeroU16::MIN,
+            properties: Properties::default(),
+            subscriptions: vec![Subscription {
+                filter: "sensors/#".to_owned(),
+                options: SubscriptionOptions::default(),
+            }],
+        }));
+        match client.receive(Duration::from_secs(5)) {
+            Some(Packet::Suback(_)) => {}
+            other => panic!("{client_id}: expected SUBACK, got {other:?}"),
+        }
+        client
+    }
+
+    fn send(port: u16, token: &str, message: &str) {
+        let username = format!("Bearer {token}");
+        let published = publish(port, &["-u", &username, "-t", "sensors/one", "-m", message]);
+        assert!(published.status.success(), "{published:?}");
+    }
+
+    fn receives(client: &mut RawClient, message: &str) -> bool {
+        matches!(
+            client.receive(Duration::from_secs(5)),
+            Some(Packet::Publish(publish)) if publish.payload == message.as_bytes()
+        )
+    }
+
+    #[test]
+    fn a_route_needing_a_new_role_closes_only_the_connections_without_it() {
+        let broker = Broker::start();
+        let (gateway, port, config) = gateway(&broker);
+        let admin = token("mqtt:stream mqtt:admin");
+        let plain = token("mqtt:stream");
+        let mut keeps = subscriber(port, "keeps", &admin);
+        let mut loses = subscriber(port, "loses", &plain);
+        send(port, &admin, "before");
+        assert!(receives(&mut keeps, "before"));
+        assert!(receives(&mut loses, "before"));
+
+        assert!(config.contains("- mqtt:stream\n"));
+        apply(
+            &gateway,
+            &config.replace("- mqtt:stream\n", "- mqtt:admin\n"),
+        );
+
+        match loses.receive(Duration::from_secs(5)) {
+            Some(Packet::Disconnect(disconnect)) => assert_eq!(disconnect.reason_code, 0x87),
+            other => panic!("expected DISCONNECT 0x87, got {other:?}"),
+        }
+        assert!(loses.closed_within(Duration::from_secs(5)));
+
+        send(port, &admin, "after");
+        assert!(
+            receives(&mut keeps, "after"),
+            "the authorized subscriber carries on"
+        );
+        assert!(gateway.wait_stdout("GUARD_JWT_AUTHORIZATION_FAILED", Duration::from_secs(1)));
+
+        // The connection kept from before the reload still ends cleanly at shutdown.
+        assert!(gateway.stop().success());
+        match keeps.receive(Duration::from_secs(5)) {
+            Some(Packet::Disconnect(disconnect)) => assert_eq!(disconnect.reason_code, 0x8B),
+            other => panic!("expected DISCONNECT 0x8B, got {other:?}"),
+        }
+    }
+}
