@@ -463,3 +463,106 @@ mod mqtt {
         }
     }
 }
+
+/// The subject of the certificate the gateway's TLS port serves for SNI `localhost`.
+fn served_subject(port: u16) -> String {
+    let script = format!(
+        "openssl s_client -connect 127.0.0.1:{port} -servername localhost </dev/null 2>/dev/null \
+         | openssl x509 -noout -subject"
+    );
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("openssl runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// A keystore the config references is replaced: a broken one keeps the running keys, a good
+/// one is served from then on.
+#[test]
+fn a_replaced_keystore_is_reloaded() {
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("bindings/tls/tests/keys");
+    let (plain, tls) = (free_port(), free_port());
+    let config = format!(
+        "name: test
+vaults:
+  server:
+    type: filesystem
+    options:
+      keys:
+        store: server.p12
+        password: test-password
+bindings:
+  tcp_server:
+    type: tcp
+    kind: server
+    options:
+      host: 127.0.0.1
+      port: [{plain}, {tls}]
+    routes:
+      - when:
+          - port: {tls}
+        exit: tls_server
+    exit: echo_server
+  tls_server:
+    type: tls
+    kind: server
+    vault: server
+    options:
+      keys: [localhost]
+      sni: [localhost]
+    exit: echo_server
+  echo_server:
+    type: echo
+    kind: server
+telemetry:
+  exporters:
+    stdout_logs_exporter:
+      type: stdout
+"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keystore = dir.path().join("server.p12");
+    std::fs::copy(keys.join("localhost.p12"), &keystore).expect("keystore");
+    let path = dir.path().join("zilla.yaml");
+    std::fs::write(&path, config).expect("config");
+    let gateway = Gateway::start_file(&path, &[]);
+    assert!(
+        served_subject(tls).contains("CN = localhost"),
+        "{}",
+        served_subject(tls)
+    );
+
+    let failed = count(&gateway, FAILED);
+    std::fs::write(&keystore, b"not a keystore").expect("break the keystore");
+    next_event(&gateway, FAILED, failed);
+    assert!(served_subject(tls).contains("CN = localhost"));
+
+    // The same alias, now holding the example.com certificate.
+    let applied = count(&gateway, APPLIED);
+    let exported = Command::new("openssl")
+        .args([
+            "pkcs12",
+            "-export",
+            "-name",
+            "localhost",
+            "-passout",
+            "pass:test-password",
+        ])
+        .arg("-inkey")
+        .arg(keys.join("example.key"))
+        .arg("-in")
+        .arg(keys.join("example.crt"))
+        .arg("-out")
+        .arg(dir.path().join("next.p12"))
+        .status()
+        .expect("openssl runs");
+    assert!(exported.success());
+    std::fs::rename(dir.path().join("next.p12"), &keystore).expect("swap the keystore");
+    next_event(&gateway, APPLIED, applied);
+    let subject = served_subject(tls);
+    assert!(subject.contains("example.com"), "{subject}");
+    assert!(echoes_on(plain));
+    assert!(gateway.stop().success());
+}
