@@ -11,18 +11,15 @@ use std::time::Duration;
 
 use support::jwt::{mint, mint_for};
 use support::mosquitto::{publish, stdout, Broker, Subscriber};
+use support::project::project;
 use support::raw_mqtt::{connect_packet, RawClient};
-use support::{free_port, shared, Gateway};
+use support::{shared, Gateway};
 use zilla_binding_mqtt::codec::{Packet, ProtocolVersion};
 
 /// The example configs listen on the fixed ports 7183 and 7883.
 static FIXED_PORTS: Mutex<()> = Mutex::new(());
 
 const AUDIENCE: &str = "https://api.example.com";
-
-fn project() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 struct Example {
     config: PathBuf,
@@ -222,27 +219,7 @@ fn gateway_on_free_ports(broker: &Broker) -> (Gateway, u16) {
 
 /// The project's zilla.yaml on free ports, edited by `edit`.
 fn gateway_with(broker: &Broker, edit: impl FnOnce(String) -> String) -> (Gateway, u16) {
-    let port = free_port();
-    let tls_port = free_port();
-    let config = edit(std::fs::read_to_string(project().join("zilla.yaml")).expect("zilla.yaml"))
-        .replace("7183", &port.to_string())
-        .replace("7883", &tls_port.to_string())
-        .replace(
-            "store: etc/tls/localhost.p12",
-            &format!(
-                "store: {}",
-                project().join("etc/tls/localhost.p12").display()
-            ),
-        );
-    let broker_port = broker.port.to_string();
-    let gateway = Gateway::start(
-        &config,
-        &[
-            ("KEYSTORE_PASSWORD", "zilla-local"),
-            ("MOSQUITTO_BROKER_HOST", "127.0.0.1"),
-            ("MOSQUITTO_BROKER_PORT", &broker_port),
-        ],
-    );
+    let (gateway, port, _) = support::project::start_gateway(broker, edit);
     (gateway, port)
 }
 

@@ -334,23 +334,19 @@ mod mqtt {
     //! zilla.yaml on free ports, in front of a real Mosquitto, with tokens from jwt-cli.
 
     use std::num::NonZeroU16;
-    use std::path::PathBuf;
     use std::time::Duration;
 
     use super::apply;
     use super::support::jwt::mint;
     use super::support::mosquitto::{publish, Broker};
+    use super::support::project::{project, start_gateway};
     use super::support::raw_mqtt::{connect_packet, RawClient};
-    use super::support::{free_port, Gateway};
+    use super::support::Gateway;
     use zilla_binding_mqtt::codec::{
         Packet, Properties, ProtocolVersion, Subscribe, Subscription, SubscriptionOptions,
     };
 
     const AUDIENCE: &str = "https://api.example.com";
-
-    fn project() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-    }
 
     fn token(scope: &str) -> String {
         let key = project().join("etc/jwt/private.pem");
@@ -359,29 +355,7 @@ mod mqtt {
 
     /// The project's zilla.yaml on free ports, and the config text it runs.
     fn gateway(broker: &Broker) -> (Gateway, u16, String) {
-        let port = free_port();
-        let tls_port = free_port();
-        let config = std::fs::read_to_string(project().join("zilla.yaml"))
-            .expect("zilla.yaml")
-            .replace("7183", &port.to_string())
-            .replace("7883", &tls_port.to_string())
-            .replace(
-                "store: etc/tls/localhost.p12",
-                &format!(
-                    "store: {}",
-                    project().join("etc/tls/localhost.p12").display()
-                ),
-            );
-        let broker_port = broker.port.to_string();
-        let gateway = Gateway::start(
-            &config,
-            &[
-                ("KEYSTORE_PASSWORD", "zilla-local"),
-                ("MOSQUITTO_BROKER_HOST", "127.0.0.1"),
-                ("MOSQUITTO_BROKER_PORT", &broker_port),
-            ],
-        );
-        (gateway, port, config)
+        start_gateway(broker, |config| config)
     }
 
     /// A v5 client logged in with `token` and subscribed to `sensors/#`.

@@ -3,6 +3,7 @@
 
 pub mod jwt;
 pub mod mosquitto;
+pub mod project;
 pub mod raw_mqtt;
 
 use std::io::{BufRead, BufReader};
