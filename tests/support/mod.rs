@@ -5,6 +5,7 @@ pub mod jwt;
 pub mod mosquitto;
 pub mod project;
 pub mod raw_mqtt;
+pub mod reload;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
