@@ -21,6 +21,8 @@ pub struct StreamIo {
     end: StreamEnd,
     pending: Bytes,
     read_closed: bool,
+    /// The peer aborted: reading fails once what came before the abort was read.
+    read_aborted: bool,
     /// The peer's `Begin` on our receiving direction, once seen.
     peer_begin: Option<Begin>,
 }
@@ -33,6 +35,7 @@ impl StreamIo {
             end,
             pending: Bytes::new(),
             read_closed: false,
+            read_aborted: false,
             peer_begin: None,
         }
     }
@@ -49,7 +52,10 @@ impl StreamIo {
             tokio::select! {
                 frame = self.end.rx.recv() => match frame {
                     Some(frame) => {
-                        self.take(frame)?;
+                        self.take(frame);
+                        if self.read_aborted {
+                            return Err(aborted());
+                        }
                     }
                     None => return Err(aborted()),
                 },
@@ -73,28 +79,21 @@ impl StreamIo {
         self.end
     }
 
-    /// Handles one received frame; `Ok(true)` when it carried bytes into `pending`.
-    fn take(&mut self, frame: Frame) -> io::Result<bool> {
+    /// Handles one received frame: bytes go into `pending`, an abort is noted.
+    fn take(&mut self, frame: Frame) {
         match frame {
-            Frame::Begin(begin) => {
-                self.peer_begin = Some(begin);
-                Ok(false)
-            }
+            Frame::Begin(begin) => self.peer_begin = Some(begin),
             Frame::Data(data) => {
                 self.pending = data.payload;
                 if self.pending.is_empty() {
                     self.end.rx.acknowledge_all();
                 }
-                Ok(true)
             }
-            Frame::Flush(_) => Ok(false),
-            Frame::End(_) => {
-                self.read_closed = true;
-                Ok(false)
-            }
+            Frame::Flush(_) => {}
+            Frame::End(_) => self.read_closed = true,
             Frame::Abort(_) => {
                 self.read_closed = true;
-                Err(aborted())
+                self.read_aborted = true;
             }
         }
     }
@@ -115,26 +114,47 @@ impl AsyncRead for StreamIo {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        // Frames already queued are read together while `buf` has room, and acknowledged
+        // together once read.
+        let mut filled = false;
+        // Everything before this position was read.
+        let mut consumed = None;
         loop {
             if !this.pending.is_empty() {
                 let n = this.pending.len().min(buf.remaining());
                 buf.put_slice(&this.pending.split_to(n));
-                if this.pending.is_empty() {
-                    this.end.rx.acknowledge_all();
+                filled = true;
+                if buf.remaining() == 0 {
+                    break;
                 }
-                return Poll::Ready(Ok(()));
+                continue;
+            }
+            if this.read_aborted {
+                if filled {
+                    break;
+                }
+                return Poll::Ready(Err(aborted()));
             }
             if this.read_closed {
-                return Poll::Ready(Ok(()));
+                break;
             }
+            consumed = Some(this.end.rx.received());
             match this.end.rx.poll_recv(cx) {
+                Poll::Pending if filled => break,
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => return Poll::Ready(Err(aborted())),
-                Poll::Ready(Some(frame)) => {
-                    this.take(frame)?;
+                Poll::Ready(None) => {
+                    this.read_closed = true;
+                    this.read_aborted = true;
                 }
+                Poll::Ready(Some(frame)) => this.take(frame),
             }
         }
+        if this.pending.is_empty() {
+            this.end.rx.acknowledge_all();
+        } else if let Some(position) = consumed {
+            this.end.rx.acknowledge(position);
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -224,6 +244,29 @@ mod tests {
         )
         .await;
         assert!(written.is_err(), "writer should wait for credit");
+    }
+
+    #[tokio::test]
+    async fn queued_frames_are_read_together_and_an_abort_after_them_still_fails() {
+        let (mut opener, target) = stream();
+        let mut right = StreamIo::new(target, 64);
+        opener.tx.control().await;
+        opener
+            .tx
+            .data(Data::message(Bytes::from_static(b"abc")))
+            .unwrap();
+        opener
+            .tx
+            .data(Data::message(Bytes::from_static(b"def")))
+            .unwrap();
+        opener.tx.abort(Extension::none()).unwrap();
+        let mut buffer = [0u8; 16];
+        assert_eq!(right.read(&mut buffer).await.unwrap(), 6);
+        assert_eq!(&buffer[..6], b"abcdef");
+        assert!(right.read(&mut buffer).await.is_err());
+        assert!(
+            matches!(opener.tx.control().await, Some(Control::Window(w)) if w.acknowledge == 6)
+        );
     }
 
     #[tokio::test]

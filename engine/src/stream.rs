@@ -237,6 +237,21 @@ impl StreamReceiver {
         polled
     }
 
+    /// The next frame if one already arrived, without waiting: `Ready(None)` once the sender is
+    /// gone, `Pending` when nothing is queued (no waker is registered).
+    pub fn try_recv(&mut self) -> std::task::Poll<Option<Frame>> {
+        match self.frames.try_recv() {
+            Ok(frame) => {
+                if let Frame::Data(data) = &frame {
+                    self.received += (data.payload.len() + self.padding as usize) as u64;
+                }
+                std::task::Poll::Ready(Some(frame))
+            }
+            Err(mpsc::error::TryRecvError::Empty) => std::task::Poll::Pending,
+            Err(mpsc::error::TryRecvError::Disconnected) => std::task::Poll::Ready(None),
+        }
+    }
+
     /// Position after the last byte received (in credit units).
     pub fn received(&self) -> u64 {
         self.received

@@ -5,7 +5,9 @@
 //! down. Data toward the socket is acknowledged only after it was written, so the sender's
 //! credit reflects what actually left the gateway.
 
-use bytes::{BufMut, BytesMut};
+use std::task::Poll;
+
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zilla_engine::frame::{Control, Data, Extension, Frame};
@@ -13,12 +15,27 @@ use zilla_engine::stream::{StreamReceiver, StreamSender};
 
 /// Largest single read, whatever the credit.
 const MAX_READ: usize = 64 * 1024;
+/// A read buffer with less spare room than this (and less than the credit) is replaced; reads
+/// share one allocation until then instead of reserving a fresh one per read.
+const MIN_SPARE: usize = 4 * 1024;
+/// Queued `Data` gathered into one write stops growing at this size.
+const MAX_WRITE: usize = 64 * 1024;
+
+/// What the writing side does after a frame.
+enum Next {
+    Continue,
+    /// The stream ended in order: shut the socket's sending side down.
+    Shutdown,
+    /// The stream was aborted or its sender is gone.
+    Stop,
+}
 
 /// Pumps until both directions are closed or either side fails; the socket is closed on return.
 /// `outbound` carries what is read from the socket, `inbound` what is written to it.
 pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: StreamReceiver) {
     let (mut reader, mut writer) = socket.into_split();
     let mut buffer = BytesMut::new();
+    let mut batch = BytesMut::new();
     let mut reading = true;
     let mut writing = true;
 
@@ -28,8 +45,8 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
         } else {
             0
         };
-        if room > 0 && buffer.capacity() < room {
-            buffer.reserve(room);
+        if buffer.capacity() < room.min(MIN_SPARE) {
+            buffer.reserve(MAX_READ);
         }
         let mut limited = (&mut buffer).limit(room);
         tokio::select! {
@@ -58,20 +75,36 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
                     reading = false;
                 }
             },
-            frame = inbound.recv(), if writing => match frame {
-                Some(Frame::Data(data)) => {
-                    if let Err(error) = writer.write_all(&data.payload).await {
-                        tracing::debug!(%error, "tcp write failed");
-                        break;
+            frame = inbound.recv(), if writing => {
+                let mut next = match frame {
+                    Some(Frame::Data(data)) => {
+                        // Data already queued behind this frame leaves in the same write.
+                        let (gathered, after) = gather(data.payload, &mut inbound, &mut batch);
+                        let bytes: &[u8] = match &gathered {
+                            Some(payload) => payload,
+                            None => &batch,
+                        };
+                        if let Err(error) = writer.write_all(bytes).await {
+                            tracing::debug!(%error, "tcp write failed");
+                            break;
+                        }
+                        batch.clear();
+                        inbound.acknowledge_all();
+                        match after {
+                            Poll::Ready(frame) => on_frame(frame),
+                            Poll::Pending => Next::Continue,
+                        }
                     }
-                    inbound.acknowledge_all();
-                }
-                Some(Frame::End(_)) => {
+                    other => on_frame(other),
+                };
+                if let Next::Shutdown = next {
                     let _ = writer.shutdown().await;
                     writing = false;
+                    next = Next::Continue;
                 }
-                Some(Frame::Abort(_)) | None => break,
-                Some(Frame::Begin(_)) | Some(Frame::Flush(_)) => {}
+                if let Next::Stop = next {
+                    break;
+                }
             },
         }
     }
@@ -83,4 +116,36 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
     if writing {
         inbound.reset(Extension::none());
     }
+}
+
+/// What a frame other than `Data` means for the writing side.
+fn on_frame(frame: Option<Frame>) -> Next {
+    match frame {
+        Some(Frame::End(_)) => Next::Shutdown,
+        Some(Frame::Abort(_)) | None => Next::Stop,
+        Some(Frame::Data(_)) | Some(Frame::Begin(_)) | Some(Frame::Flush(_)) => Next::Continue,
+    }
+}
+
+/// Appends the `Data` frames already queued behind `first` to `batch`, up to [`MAX_WRITE`].
+/// Returns `first` itself when nothing was queued behind it (`batch` holds the bytes
+/// otherwise), and the frame that stopped the gathering, if any.
+fn gather(
+    first: Bytes,
+    inbound: &mut StreamReceiver,
+    batch: &mut BytesMut,
+) -> (Option<Bytes>, Poll<Option<Frame>>) {
+    let mut next = inbound.try_recv();
+    if !matches!(next, Poll::Ready(Some(Frame::Data(_)))) {
+        return (Some(first), next);
+    }
+    batch.extend_from_slice(&first);
+    while let Poll::Ready(Some(Frame::Data(data))) = next {
+        batch.extend_from_slice(&data.payload);
+        if batch.len() >= MAX_WRITE {
+            return (None, Poll::Pending);
+        }
+        next = inbound.try_recv();
+    }
+    (None, next)
 }

@@ -27,6 +27,9 @@ use super::{refuse, Shared};
 /// How long the last packets to the broker may take before the connection is dropped anyway.
 const CLOSE_DEADLINE: Duration = DEFAULT_TIMEOUT;
 
+/// Stream events handled after one wakeup before what they produced is written.
+const MAX_BATCH: usize = 64;
+
 /// Why the session stops.
 pub(super) enum Outcome {
     /// The client's side ended (End: 0x00, will discarded; Abort: 0x04, will published).
@@ -137,36 +140,79 @@ impl Session {
         let mut inbox_open = true;
         // Packets may have arrived right behind the CONNACK.
         self.process_inbound();
+        // One keep-alive timer for the whole session: moved only when its deadline comes
+        // earlier than it is set for, or after it fired (firing early is harmless, what is due
+        // is checked then).
+        let far = || tokio::time::Instant::now() + Duration::from_secs(86_400);
+        let mut armed = far();
+        let timer = tokio::time::sleep_until(armed);
+        tokio::pin!(timer);
+        let mut fired = true;
         while self.outcome.is_none() {
             let reading = self.deliveries.is_idle();
             if !reading {
                 self.keep_alive.postpone();
             }
-            let ping_at = self.keep_alive.ping_at();
-            let pong_deadline = self.keep_alive.pong_deadline();
-            let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
+            let pong_deadline = self.keep_alive.pong_deadline().filter(|_| reading);
+            let deadline = match (self.keep_alive.ping_at(), pong_deadline) {
+                (Some(ping), Some(pong)) => Some(ping.min(pong)),
+                (ping, pong) => ping.or(pong),
+            };
+            if let Some(deadline) = deadline {
+                if fired || deadline < armed {
+                    armed = deadline;
+                    timer.as_mut().reset(armed);
+                    fired = false;
+                }
+            }
             tokio::select! {
                 io = self.upstream.next_io(reading) => self.on_io(io),
-                (key, event) = self.streams.next() => self.on_stream_event(key, event),
+                (key, event) = self.streams.next() => {
+                    self.on_stream_event(key, event);
+                    // Frames that already arrived are handled before anything is written, so
+                    // that the packets they produce leave together.
+                    for _ in 0..MAX_BATCH {
+                        if self.outcome.is_some() {
+                            break;
+                        }
+                        let Some((key, event)) = self.streams.try_next() else {
+                            break;
+                        };
+                        self.on_stream_event(key, event);
+                    }
+                }
                 opened = inbox.recv(), if inbox_open => match opened {
                     Some(opened) => self.on_opened(opened),
                     None => inbox_open = false,
                 },
-                _ = tokio::time::sleep_until(ping_at.unwrap_or(far)), if ping_at.is_some() => {
-                    if self.keep_alive.ping_due() {
-                        self.send_control(&Packet::Pingreq);
-                    }
-                }
-                _ = tokio::time::sleep_until(pong_deadline.unwrap_or(far)),
-                    if pong_deadline.is_some() && reading => {
-                    tracing::debug!("no PINGRESP from the broker");
-                    self.outcome = Some(Outcome::Lost {
-                        disconnect: Some(reason::KEEP_ALIVE_TIMEOUT),
-                    });
+                _ = &mut timer, if deadline.is_some() => {
+                    fired = true;
+                    self.on_keep_alive(reading);
                 }
             }
         }
         self.finish().await;
+    }
+
+    /// The keep-alive timer fired: a PINGREQ when one is due, or the connection is lost when
+    /// the broker's PINGRESP is overdue.
+    fn on_keep_alive(&mut self, reading: bool) {
+        let now = tokio::time::Instant::now();
+        let overdue = self
+            .keep_alive
+            .pong_deadline()
+            .is_some_and(|deadline| reading && now >= deadline);
+        if overdue {
+            tracing::debug!("no PINGRESP from the broker");
+            self.outcome = Some(Outcome::Lost {
+                disconnect: Some(reason::KEEP_ALIVE_TIMEOUT),
+            });
+            return;
+        }
+        let ping = self.keep_alive.ping_at().is_some_and(|at| now >= at);
+        if ping && self.keep_alive.ping_due() {
+            self.send_control(&Packet::Pingreq);
+        }
     }
 
     /// Queues a packet toward the broker.

@@ -195,6 +195,16 @@ impl AppStreams {
         self.streams.values().all(|s| !s.replying)
     }
 
+    /// The next event that already arrived on any stream, without waiting (and without
+    /// registering for a wakeup: the caller polls with [`Self::poll_next`] before it waits).
+    pub fn try_next(&mut self, deliveries: bool) -> Option<(StreamId, StreamEvent)> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match self.poll_next(&mut cx, deliveries) {
+            Poll::Ready(event) => Some(event),
+            Poll::Pending => None,
+        }
+    }
+
     /// The next event on any stream. Reply frames of delivering streams are left waiting
     /// while `deliveries` is false.
     pub fn poll_next(

@@ -27,6 +27,9 @@ pub type Flow = ControlFlow<Ending>;
 /// How often idle publish streams are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
+/// Stream events handled after one wakeup before what they produced is written.
+const MAX_BATCH: usize = 64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// Waiting for the client's CONNECT.
@@ -120,8 +123,24 @@ impl Connection {
     }
 
     async fn serve(&mut self) -> Ending {
+        // One timer and one shutdown wait for the whole connection: the timer is moved only
+        // when a deadline comes earlier than it is set for, or after it fired. Firing early is
+        // harmless, as `on_timer` checks what is actually due.
+        let mut armed = self.next_deadline();
+        let timer = tokio::time::sleep_until(armed.into());
+        tokio::pin!(timer);
+        let mut stopping = self.stopping.clone();
+        let stop = async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+        };
+        tokio::pin!(stop);
+        let mut fired = false;
         loop {
             let deadline = self.next_deadline();
+            if fired || deadline < armed {
+                armed = deadline;
+                timer.as_mut().reset(armed.into());
+            }
             let reading = match self.phase {
                 Phase::AwaitSession { .. } => self.net.has_room(),
                 _ => true,
@@ -133,36 +152,23 @@ impl Connection {
                 (id, event) = std::future::poll_fn(|cx| streams.poll_next(cx, deliveries)) => {
                     Event::Stream(id, event)
                 }
-                _ = tokio::time::sleep_until(deadline.into()) => Event::Timer,
-                _ = self.stopping.wait_for(|stopping| *stopping) => Event::Stopping,
+                _ = &mut timer => Event::Timer,
+                _ = &mut stop => Event::Stopping,
                 Ok(()) = self.successor.changed(), if self.client.is_some() => Event::Succeeded,
             };
-            let flow = match event {
-                Event::Read(Ok(0)) => {
-                    tracing::debug!(binding = %self.shared.id, "network closed by the client");
-                    ControlFlow::Break(Ending::lost())
+            fired = matches!(event, Event::Timer);
+            let mut flow = self.on_event(event).await;
+            // Stream events that already arrived are handled before writing, so that the
+            // packets they produce leave together.
+            let mut more = MAX_BATCH;
+            while flow.is_continue() && more > 0 {
+                more -= 1;
+                let deliveries = self.outbound.has_room();
+                match self.streams.try_next(deliveries) {
+                    Some((id, event)) => flow = self.on_event(Event::Stream(id, event)).await,
+                    None => break,
                 }
-                Event::Read(Ok(_)) => self.on_input().await,
-                Event::Read(Err(error)) => {
-                    tracing::debug!(binding = %self.shared.id, %error, "network failed");
-                    ControlFlow::Break(Ending::lost())
-                }
-                Event::Stream(id, event) => self.on_stream(id, event),
-                Event::Timer => self.on_timer(),
-                Event::Stopping => {
-                    ControlFlow::Break(Ending::will(Some(reason::SERVER_SHUTTING_DOWN)))
-                }
-                Event::Succeeded => self.reauthorize(),
-            };
-            let flow = match flow {
-                // Packets that waited for CONNACK are taken up as soon as it went out.
-                ControlFlow::Continue(())
-                    if self.phase == Phase::Connected && self.net.has_input() =>
-                {
-                    self.on_input().await
-                }
-                other => other,
-            };
+            }
             if let Err(error) = self.net.flush().await {
                 tracing::debug!(binding = %self.shared.id, %error, "network write failed");
                 return Ending::lost();
@@ -171,6 +177,31 @@ impl Connection {
             if let ControlFlow::Break(ending) = flow {
                 return ending;
             }
+        }
+    }
+
+    async fn on_event(&mut self, event: Event) -> Flow {
+        let flow = match event {
+            Event::Read(Ok(0)) => {
+                tracing::debug!(binding = %self.shared.id, "network closed by the client");
+                ControlFlow::Break(Ending::lost())
+            }
+            Event::Read(Ok(_)) => self.on_input().await,
+            Event::Read(Err(error)) => {
+                tracing::debug!(binding = %self.shared.id, %error, "network failed");
+                ControlFlow::Break(Ending::lost())
+            }
+            Event::Stream(id, event) => self.on_stream(id, event),
+            Event::Timer => self.on_timer(),
+            Event::Stopping => ControlFlow::Break(Ending::will(Some(reason::SERVER_SHUTTING_DOWN))),
+            Event::Succeeded => self.reauthorize(),
+        };
+        match flow {
+            // Packets that waited for CONNACK are taken up as soon as it went out.
+            ControlFlow::Continue(()) if self.phase == Phase::Connected && self.net.has_input() => {
+                self.on_input().await
+            }
+            other => other,
         }
     }
 
