@@ -155,9 +155,7 @@ impl Shared {
             tracing::debug!(binding = %self.id, %remote, "connection limit reached; closing");
             return;
         };
-        let Some(slot) = self.tracker.try_acquire(usize::MAX) else {
-            return;
-        };
+        let slot = self.tracker.acquire();
         let Ok(local) = socket.local_addr() else {
             return;
         };

@@ -1,5 +1,5 @@
-//! Counts a binding's open connections, so that a cap can be enforced at accept and a stopping
-//! runtime can wait for the last connection to close.
+//! Counts a binding's open connections, so that a stopping or replaced binding can wait for the
+//! last one to close.
 
 use tokio::sync::watch;
 
@@ -33,18 +33,14 @@ impl ConnectionTracker {
         *self.count.borrow()
     }
 
-    /// Takes a slot unless `limit` connections are already open.
-    pub fn try_acquire(&self, limit: usize) -> Option<ConnectionSlot> {
-        let mut acquired = false;
-        self.count.send_modify(|count| {
-            if *count < limit {
-                *count += 1;
-                acquired = true;
-            }
-        });
-        acquired.then(|| ConnectionSlot {
+    /// Counts one more open connection until the slot is dropped. The cap is the engine's
+    /// (`Connections`); this only counts the binding's own connections for `idle`.
+    pub fn acquire(&self) -> ConnectionSlot {
+        self.count
+            .send_modify(|count| *count = count.saturating_add(1));
+        ConnectionSlot {
             count: self.count.clone(),
-        })
+        }
     }
 
     /// Resolves once no connection is open.
@@ -67,12 +63,10 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn slots_are_capped_and_released() {
+    async fn slots_are_counted_and_released() {
         let tracker = ConnectionTracker::new();
-        let first = tracker.try_acquire(2);
-        let second = tracker.try_acquire(2);
-        assert!(first.is_some() && second.is_some());
-        assert!(tracker.try_acquire(2).is_none());
+        let first = tracker.acquire();
+        let second = tracker.acquire();
         assert_eq!(tracker.open(), 2);
         drop(first);
         drop(second);
