@@ -11,6 +11,7 @@ use zilla_engine::registry::Registry;
 use zilla_engine::runtime::limits::raise_open_files_limit;
 use zilla_engine::runtime::references::watched_files;
 use zilla_engine::runtime::watch::ConfigWatch;
+use zilla_engine::runtime::workers::Workers;
 use zilla_engine::runtime::{Engine, EngineOptions};
 
 use super::{print_config_errors, print_warnings};
@@ -43,16 +44,23 @@ pub fn run(settings: &EngineSettings, registry: &Registry, output: Output) -> Ex
     }
 }
 
-fn runtime(settings: &EngineSettings) -> anyhow::Result<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(workers) = settings.workers {
-        builder.worker_threads(workers);
-    }
-    builder
+/// The control runtime: signals, reloads, accept loops and guards' key refreshes. Connections
+/// run on the workers (see [`Workers`]), so one thread is enough here.
+fn runtime(_settings: &EngineSettings) -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
-        .thread_name("zilla-worker")
+        .thread_name("zilla-control")
         .build()
-        .context("cannot start the worker threads")
+        .context("cannot start the control thread")
+}
+
+/// One worker per core unless `-w` or `zilla.engine.workers` says otherwise, as in Zilla.
+fn workers(settings: &EngineSettings) -> anyhow::Result<Workers> {
+    let count = settings.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    Workers::start(count).context("cannot start the worker threads")
 }
 
 async fn serve(
@@ -73,6 +81,7 @@ async fn serve(
     let mut engine = Engine::new(EngineOptions {
         directory: settings.directory.clone(),
         limits,
+        workers: workers(settings)?,
     })?;
     match raise_open_files_limit() {
         Ok(limit) => tracing::info!("open file limit: {limit}"),

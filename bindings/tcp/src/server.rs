@@ -15,6 +15,7 @@ use zilla_engine::frame::{Begin, BindingId, Extension};
 use zilla_engine::route::{Captures, Routes};
 use zilla_engine::runtime::connections::Connections;
 use zilla_engine::runtime::listeners::DEFAULT_BACKLOG;
+use zilla_engine::runtime::workers::Workers;
 use zilla_engine::stream::{stream, StreamEnd};
 
 use crate::condition::TcpCondition;
@@ -44,6 +45,8 @@ struct Shared {
     tracker: ConnectionTracker,
     /// Every connection in the engine, where the connection cap is enforced.
     connections: Connections,
+    /// Where each accepted connection runs.
+    workers: Workers,
     window: u32,
 }
 
@@ -62,6 +65,7 @@ impl TcpServer {
             settings: options.socket_settings(),
             tracker: ConnectionTracker::new(),
             connections: context.listeners.connections().clone(),
+            workers: context.listeners.workers().clone(),
             window: context.limits.stream_window,
         };
         Ok(Self {
@@ -150,7 +154,7 @@ async fn accept_loop(
 }
 
 impl Shared {
-    fn connected(&self, socket: TcpStream, remote: SocketAddr) {
+    fn connected(self: &Arc<Self>, socket: TcpStream, remote: SocketAddr) {
         let Some(admitted) = self.connections.try_open() else {
             tracing::debug!(binding = %self.id, %remote, "connection limit reached; closing");
             return;
@@ -170,18 +174,36 @@ impl Shared {
         if let Err(error) = self.settings.apply(&socket) {
             tracing::debug!(binding = %self.id, %error, "socket options not applied");
         }
-        let exit = route.exit.clone();
-        let (mut opener, target) = stream();
-        let begin = Begin {
-            origin: self.id.clone(),
-            routed: exit.id.clone(),
-            authorization: None,
-            affinity: 0,
-            extension: Extension::new(TcpBeginEx { local, remote }),
+        // The socket moves to the worker the connection is pinned to, registered with that
+        // worker's reactor instead of the accepting one's.
+        let socket = match socket.into_std() {
+            Ok(socket) => socket,
+            Err(error) => {
+                tracing::debug!(binding = %self.id, %error, "accepted socket not handed over");
+                return;
+            }
         };
-        opener.rx.open_window(self.window, 0);
-        exit.binding.open(begin, target);
-        tokio::spawn(async move {
+        let exit = route.exit.clone();
+        let shared = self.clone();
+        self.workers.spawn(async move {
+            let socket = match TcpStream::from_std(socket) {
+                Ok(socket) => socket,
+                Err(error) => {
+                    tracing::debug!(binding = %shared.id, %error, "accepted socket not registered");
+                    return;
+                }
+            };
+            let (mut opener, target) = stream();
+            let begin = Begin {
+                origin: shared.id.clone(),
+                routed: exit.id.clone(),
+                authorization: None,
+                affinity: 0,
+                extension: Extension::new(TcpBeginEx { local, remote }),
+            };
+            opener.rx.open_window(shared.window, 0);
+            // Opened from the worker, so the next binding's tasks start there too.
+            exit.binding.open(begin, target);
             pump(socket, opener.tx, opener.rx).await;
             drop((slot, admitted));
         });

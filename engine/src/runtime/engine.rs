@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::config::LoadedConfig;
 use crate::registry::Registry;
 use crate::runtime::listeners::Listeners;
+use crate::runtime::workers::Workers;
 use crate::telemetry::events::{EventSink, Events};
 
 use super::components::Components;
@@ -26,6 +27,8 @@ pub struct EngineOptions {
     /// Where the ready file lives (`zilla.engine.directory`).
     pub directory: PathBuf,
     pub limits: Limits,
+    /// Where accepted connections run.
+    pub workers: Workers,
 }
 
 /// How long a generation replaced by a reload keeps its open connections before they are
@@ -56,7 +59,7 @@ impl Engine {
     /// else happens.
     pub fn new(options: EngineOptions) -> Result<Self, RuntimeError> {
         let ready = ReadyFile::prepare(&options.directory)?;
-        let listeners = Listeners::new();
+        let listeners = Listeners::with_workers(options.workers);
         listeners
             .connections()
             .set_limit(options.limits.max_connections);

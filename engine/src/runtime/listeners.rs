@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::binding::BuildError;
 use crate::runtime::connections::Connections;
+use crate::runtime::workers::Workers;
 
 /// Accept queue length when a binding asks for none.
 pub const DEFAULT_BACKLOG: u32 = 1024;
@@ -23,6 +24,8 @@ pub struct Listeners {
     /// Addresses asked for through this handle: a generation gets its own handle (see
     /// [`Listeners::for_generation`]) so that a reload knows which listeners it still uses.
     claimed: Arc<Mutex<BTreeSet<SocketAddr>>>,
+    /// Where accepted connections run.
+    workers: Workers,
 }
 
 impl std::fmt::Debug for Listeners {
@@ -32,8 +35,17 @@ impl std::fmt::Debug for Listeners {
 }
 
 impl Listeners {
+    /// Listeners whose connections run on the runtime of whoever accepts them.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Listeners whose connections are spread over `workers`.
+    pub fn with_workers(workers: Workers) -> Self {
+        Self {
+            workers,
+            ..Self::default()
+        }
     }
 
     /// A handle on the same listeners that records the addresses asked for through it.
@@ -42,6 +54,7 @@ impl Listeners {
             bound: self.bound.clone(),
             connections: self.connections.clone(),
             claimed: Arc::default(),
+            workers: self.workers.clone(),
         }
     }
 
@@ -102,6 +115,11 @@ impl Listeners {
     /// The engine-wide connection tracker that bindings register open connections with.
     pub fn connections(&self) -> &Connections {
         &self.connections
+    }
+
+    /// Where a binding runs each connection it accepts.
+    pub fn workers(&self) -> &Workers {
+        &self.workers
     }
 
     /// Addresses currently bound.

@@ -14,6 +14,7 @@ pub mod references;
 mod reload;
 pub mod retired;
 pub mod watch;
+pub mod workers;
 
 pub use engine::{Engine, EngineOptions};
 pub use error::RuntimeError;

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::binding::Limits;
 use crate::config::model::{Config, NamespaceConfig};
 use crate::config::LoadedConfig;
+use crate::runtime::workers::Workers;
 use crate::runtime::{Engine, EngineOptions};
 use fakes::{registry, Journal};
 
@@ -46,6 +47,7 @@ fn engine(dir: &Path) -> Engine {
     Engine::new(EngineOptions {
         directory: dir.to_path_buf(),
         limits: Limits::default(),
+        workers: Workers::current(),
     })
     .expect("engine")
 }
@@ -249,6 +251,7 @@ fn an_unwritable_engine_directory_is_a_clear_error() {
     let error = Engine::new(EngineOptions {
         directory: dir.join("engine"),
         limits: Limits::default(),
+        workers: Workers::current(),
     })
     .expect_err("fails")
     .to_string();

@@ -1,0 +1,153 @@
+//! Worker threads that connections are pinned to.
+//!
+//! Each worker runs its own single-threaded runtime. A connection, and every stream its
+//! pipeline opens (`tcp → mqtt → mqtt client → tcp`), runs on the worker it was given: a
+//! frame handed from one binding to the next wakes a task on the same thread, a push on that
+//! thread's run queue, instead of waking a parked thread elsewhere. On a busy multi-threaded
+//! scheduler each such hop could cost a cross-thread wakeup, and a message crosses about
+//! eight of them; Zilla's engine pins a connection's streams to one worker for the same
+//! reason.
+//!
+//! Streams between connections on different workers (a session taken over from another
+//! connection, a shared upstream) still work: the channels underneath are thread-safe.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+
+/// Where connection tasks run. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Workers {
+    pool: Option<Arc<Pool>>,
+}
+
+struct Pool {
+    handles: Vec<Handle>,
+    next: AtomicUsize,
+    /// Dropping these lets each worker's runtime finish, which cancels what is left on it.
+    _stops: Vec<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Workers({})", self.count())
+    }
+}
+
+impl Workers {
+    /// No threads of its own: tasks run on the runtime of whoever spawns them (tests and
+    /// embedders that bring their own runtime).
+    pub fn current() -> Self {
+        Self::default()
+    }
+
+    /// Starts `count` worker threads (at least one), each with its own runtime.
+    pub fn start(count: usize) -> std::io::Result<Self> {
+        let count = count.max(1);
+        let mut handles = Vec::with_capacity(count);
+        let mut stops = Vec::with_capacity(count);
+        for index in 0..count {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let (stop, stopped) = oneshot::channel::<()>();
+            handles.push(runtime.handle().clone());
+            stops.push(stop);
+            std::thread::Builder::new()
+                .name(format!("zilla-worker-{index}"))
+                .spawn(move || {
+                    // Either a stop or a dropped sender ends the worker.
+                    let _ = runtime.block_on(stopped);
+                })?;
+        }
+        Ok(Self {
+            pool: Some(Arc::new(Pool {
+                handles,
+                next: AtomicUsize::new(0),
+                _stops: stops,
+            })),
+        })
+    }
+
+    /// How many worker threads there are; 0 when tasks run on the caller's runtime.
+    pub fn count(&self) -> usize {
+        self.pool.as_ref().map_or(0, |pool| pool.handles.len())
+    }
+
+    /// Runs `task` on the next worker in turn; everything it spawns stays on that worker.
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        match &self.pool {
+            Some(pool) => {
+                let index = pool.next.fetch_add(1, Ordering::Relaxed) % pool.handles.len();
+                pool.handles[index].spawn(task);
+            }
+            None => {
+                tokio::spawn(task);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn tasks_are_spread_over_the_workers_and_their_children_stay_put() {
+        let workers = Workers::start(2).expect("workers");
+        let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..4 {
+            let report = report.clone();
+            workers.spawn(async move {
+                let parent = std::thread::current().id();
+                let child = tokio::spawn(async { std::thread::current().id() })
+                    .await
+                    .expect("child");
+                let _ = report.send((parent, child));
+            });
+        }
+        drop(report);
+        let mut threads = BTreeSet::new();
+        while let Some((parent, child)) = reports.blocking_recv() {
+            assert_eq!(parent, child, "a task's children run on its worker");
+            threads.insert(format!("{parent:?}"));
+        }
+        assert_eq!(threads.len(), 2, "round robin uses every worker");
+    }
+
+    #[test]
+    fn timers_and_sockets_work_on_a_worker() {
+        let workers = Workers::start(1).expect("workers");
+        let (done, finished) = std::sync::mpsc::channel();
+        workers.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await;
+            let _ = done.send(listener.is_ok());
+        });
+        assert_eq!(
+            finished.recv_timeout(Duration::from_secs(5)),
+            Ok(true),
+            "the worker runs timers and binds sockets"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_threads_tasks_run_on_the_callers_runtime() {
+        let workers = Workers::current();
+        assert_eq!(workers.count(), 0);
+        let (done, finished) = oneshot::channel();
+        workers.spawn(async move {
+            let _ = done.send(());
+        });
+        finished.await.expect("ran");
+    }
+}
