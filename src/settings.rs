@@ -15,6 +15,7 @@ pub const WORKERS: &str = "zilla.engine.workers";
 pub const VERBOSE: &str = "zilla.engine.verbose";
 pub const DRAIN_TIMEOUT: &str = "zilla.engine.drain.timeout";
 pub const MAX_CONNECTIONS: &str = "zilla.engine.max.connections";
+pub const WORKER_SPIN: &str = "zilla.engine.worker.spin.micros";
 
 /// Property names this gateway understands; others are accepted with a warning.
 pub const KNOWN: &[&str] = &[
@@ -24,11 +25,13 @@ pub const KNOWN: &[&str] = &[
     VERBOSE,
     DRAIN_TIMEOUT,
     MAX_CONNECTIONS,
+    WORKER_SPIN,
 ];
 
 const DEFAULT_CONFIG: &str = "zilla.yaml";
 const DEFAULT_DIRECTORY: &str = ".zilla/engine";
 const DEFAULT_DRAIN: Duration = Duration::from_secs(5);
+const DEFAULT_WORKER_SPIN: Duration = Duration::from_micros(50);
 const PROPERTIES_BESIDE_BINARY: &str = ".zilla/zilla.properties";
 
 /// What the command line asked for, before resolution.
@@ -47,6 +50,8 @@ pub struct EngineSettings {
     pub workers: Option<usize>,
     pub drain: Duration,
     pub max_connections: Option<usize>,
+    /// How long a worker keeps polling after network activity before it sleeps.
+    pub worker_spin: Duration,
     pub verbose: bool,
 }
 
@@ -108,6 +113,12 @@ fn from_properties(properties: &Properties) -> anyhow::Result<EngineSettings> {
             format!("{MAX_CONNECTIONS}: expected a number of connections, got {value:?}")
         })?),
     };
+    let worker_spin = match properties.get(WORKER_SPIN) {
+        None => DEFAULT_WORKER_SPIN,
+        Some(value) => Duration::from_micros(value.trim().parse::<u64>().with_context(|| {
+            format!("{WORKER_SPIN}: expected microseconds (0 turns spinning off), got {value:?}")
+        })?),
+    };
     let verbose = properties.get(VERBOSE).is_some_and(|value| value == "true");
     Ok(EngineSettings {
         config,
@@ -115,6 +126,7 @@ fn from_properties(properties: &Properties) -> anyhow::Result<EngineSettings> {
         workers,
         drain,
         max_connections,
+        worker_spin,
         verbose,
     })
 }
@@ -243,5 +255,26 @@ mod tests {
             ..Overrides::default()
         };
         assert!(resolve(&overrides).is_err());
+    }
+
+    #[test]
+    fn worker_spin_is_in_microseconds_and_zero_turns_it_off() {
+        let spin = |properties: Vec<String>| {
+            resolve(&Overrides {
+                properties,
+                ..Overrides::default()
+            })
+            .map(|(settings, _)| settings.worker_spin)
+        };
+        assert_eq!(spin(vec![]).expect("default"), DEFAULT_WORKER_SPIN);
+        assert_eq!(
+            spin(vec![format!("{WORKER_SPIN}=0")]).expect("off"),
+            Duration::ZERO
+        );
+        assert_eq!(
+            spin(vec![format!("{WORKER_SPIN}=200")]).expect("set"),
+            Duration::from_micros(200)
+        );
+        assert!(spin(vec![format!("{WORKER_SPIN}=soon")]).is_err());
     }
 }

@@ -60,7 +60,7 @@ fn workers(settings: &EngineSettings) -> anyhow::Result<Workers> {
     let count = settings.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    Workers::start(count).context("cannot start the worker threads")
+    Workers::start(count, settings.worker_spin).context("cannot start the worker threads")
 }
 
 async fn serve(

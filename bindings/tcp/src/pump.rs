@@ -11,6 +11,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zilla_engine::frame::{Control, Data, Extension, Frame};
+use zilla_engine::runtime::workers::note_activity;
 use zilla_engine::stream::{StreamReceiver, StreamSender};
 
 /// Largest single read, whatever the credit.
@@ -56,6 +57,7 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
                     reading = false;
                 }
                 Ok(_) => {
+                    note_activity();
                     let payload = buffer.split().freeze();
                     if outbound.data(Data::message(payload)).is_err() {
                         break;
@@ -89,6 +91,7 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
                             break;
                         }
                         batch.clear();
+                        note_activity();
                         inbound.acknowledge_all();
                         match after {
                             Poll::Ready(frame) => on_frame(frame),
