@@ -206,6 +206,48 @@ mod tests {
         );
     }
 
+    /// CPU time the calling thread has used.
+    fn thread_cpu_time() -> Duration {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage only writes into the struct it is given.
+        let usage = unsafe {
+            libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        let time = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
+        time(usage.ru_utime) + time(usage.ru_stime)
+    }
+
+    #[test]
+    fn a_worker_spins_after_activity_then_sleeps() {
+        let spin = Duration::from_millis(100);
+        let workers = Workers::start(1, spin).expect("workers");
+        let (done, finished) = std::sync::mpsc::channel();
+        workers.spawn(async move {
+            let before = thread_cpu_time();
+            note_activity();
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let spinning = thread_cpu_time() - before;
+            let before = thread_cpu_time();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let sleeping = thread_cpu_time() - before;
+            let _ = done.send((spinning, sleeping));
+        });
+        let (spinning, sleeping) = finished
+            .recv_timeout(Duration::from_secs(5))
+            .expect("measured");
+        assert!(
+            spinning >= Duration::from_millis(5),
+            "polled after activity, used {spinning:?}"
+        );
+        assert!(
+            sleeping < Duration::from_millis(20),
+            "slept once quiet, used {sleeping:?}"
+        );
+    }
+
     #[tokio::test]
     async fn without_threads_tasks_run_on_the_callers_runtime() {
         let workers = Workers::current();
