@@ -13,7 +13,7 @@ pub fn registry() -> Registry {
         .binding(zilla_binding_tcp::TcpBindingFactory::new())
         .binding(zilla_binding_echo::EchoBindingFactory)
         .binding(zilla_binding_fan::FanBindingFactory::default())
-        .binding(zilla_binding_tls::TlsBindingFactory)
+        .binding(zilla_binding_tls::TlsBindingFactory::default())
         .binding(zilla_binding_mqtt::MqttBindingFactory)
         .binding(zilla_binding_mqtt_kafka::MqttKafkaBindingFactory)
         .binding(zilla_binding_kafka::KafkaBindingFactory)

@@ -45,18 +45,37 @@ enum Command {
     /// bounded p99, and the latency at half the direct maximum.
     Mqtt(MqttOptions),
     /// TLS through the gateway (`tcp → tls → echo`) beside plain TCP through the same gateway
-    /// (`tcp → echo`): new connections per second and round trips per second.
-    Tls {
-        /// The gateway binary to measure.
-        #[arg(long, default_value = "target/release/zilla")]
-        binary: PathBuf,
-        /// Concurrent connections.
-        #[arg(long, default_value_t = 4)]
-        connections: usize,
-        /// Seconds per measurement.
-        #[arg(long, default_value_t = 3)]
-        seconds: u64,
-    },
+    /// (`tcp → echo`): new connections per second and round trips per second; then the MQTT
+    /// proxy's highest publish rate to Mosquitto with and without a tls server in front.
+    Tls(TlsOptions),
+}
+
+#[derive(clap::Args)]
+struct TlsOptions {
+    /// The gateway binary to measure.
+    #[arg(long, default_value = "target/release/zilla")]
+    binary: PathBuf,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 3)]
+    seconds: u64,
+    /// The broker binary for the MQTT comparison; it is skipped when this does not exist.
+    #[arg(long, default_value = "/usr/sbin/mosquitto")]
+    mosquitto: PathBuf,
+    /// MQTT publishing connections.
+    #[arg(long, default_value_t = 1)]
+    publishers: usize,
+    /// MQTT subscribing connections, each subscribed to bench/#.
+    #[arg(long, default_value_t = 1)]
+    subscribers: usize,
+    /// MQTT payload size in bytes (at least 24).
+    #[arg(long, default_value_t = 64)]
+    size: usize,
+    /// Qualities of service for the MQTT comparison, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    qos: Vec<u8>,
 }
 
 #[derive(clap::Args)]
@@ -118,11 +137,7 @@ fn main() -> anyhow::Result<()> {
             run_engine(binary, starts, load).await
         }),
         Command::Mqtt(options) => runtime.block_on(run_mqtt(options)),
-        Command::Tls {
-            binary,
-            connections,
-            seconds,
-        } => runtime.block_on(run_tls(binary, connections, Duration::from_secs(seconds))),
+        Command::Tls(options) => runtime.block_on(run_tls(options)),
     }
 }
 
@@ -193,23 +208,85 @@ async fn measure_mqtt(
     Ok(())
 }
 
-async fn run_tls(binary: PathBuf, connections: usize, duration: Duration) -> anyhow::Result<()> {
+async fn run_tls(options: TlsOptions) -> anyhow::Result<()> {
+    let qualities = qualities(&options.qos)?;
     let keys = std::env::current_dir()?.join("bindings/tls/tests/keys");
+    let connector = tls::connector(&keys)?;
+    let duration = Duration::from_secs(options.seconds);
     let (plain_port, tls_port) = (gateway::free_port()?, gateway::free_port()?);
     let config = tls::config(plain_port, tls_port, &keys);
-    let gateway = gateway::Gateway::start(&binary, plain_port, &config).await?;
-    let connector = tls::connector(&keys)?;
-    let plain = tls::measure(gateway.address(), None, connections, duration).await;
+    let gateway = gateway::Gateway::start(&options.binary, plain_port, &config).await?;
+    let plain = tls::measure(gateway.address(), None, options.connections, duration).await;
     let secured = tls::measure(
         std::net::SocketAddr::from(([127, 0, 0, 1], tls_port)),
         Some(&connector),
-        connections,
+        options.connections,
         duration,
     )
     .await;
     gateway.stop().await?;
-    report::tls(connections, duration, &plain?, &secured?);
+    report::tls(options.connections, duration, &plain?, &secured?);
+
+    if !options.mosquitto.exists() {
+        println!(
+            "\n(no MQTT over TLS comparison: {} not found)",
+            options.mosquitto.display()
+        );
+        return Ok(());
+    }
+    let broker = mqtt::Mosquitto::start(&options.mosquitto).await?;
+    let (plain_port, tls_port) = (gateway::free_port()?, gateway::free_port()?);
+    let config = tls::mqtt_config(plain_port, tls_port, broker.port(), &keys);
+    let gateway = gateway::Gateway::start(&options.binary, plain_port, &config).await?;
+    let plain = gateway.address();
+    let secured = mqtt::Target {
+        address: std::net::SocketAddr::from(([127, 0, 0, 1], tls_port)),
+        tls: Some(connector),
+    };
+    let result = measure_mqtt_tls(&options, &qualities, plain, secured).await;
+    let gateway_stopped = gateway.stop().await;
+    let broker_stopped = broker.stop().await;
+    result?;
+    gateway_stopped?;
+    broker_stopped
+}
+
+/// The highest publish rate through the MQTT proxy, plain and with TLS in front, per QoS.
+async fn measure_mqtt_tls(
+    options: &TlsOptions,
+    qualities: &[QoS],
+    plain: std::net::SocketAddr,
+    secured: mqtt::Target,
+) -> anyhow::Result<()> {
+    let clock = mqtt::Clock::new();
+    for &qos in qualities {
+        let load = mqtt::Load {
+            publishers: options.publishers.max(1),
+            subscribers: options.subscribers.max(1),
+            size: options.size,
+            qos,
+            step: Duration::from_secs(2),
+            grace: Duration::from_millis(500),
+            p99_limit: Duration::from_millis(50),
+            search_steps: 4,
+            in_flight: 100,
+        };
+        let through_tcp = mqtt::find_max("tcp", plain, &load, &clock).await?;
+        let through_tls = mqtt::find_max("tls", secured.clone(), &load, &clock).await?;
+        report::mqtt_tls(&load, through_tcp.as_ref(), through_tls.as_ref());
+    }
     Ok(())
+}
+
+fn qualities(bits: &[u8]) -> anyhow::Result<Vec<QoS>> {
+    let mut qualities = Vec::new();
+    for bits in bits {
+        match QoS::from_bits(*bits) {
+            Some(qos @ (QoS::AtMostOnce | QoS::AtLeastOnce)) => qualities.push(qos),
+            _ => anyhow::bail!("--qos takes 0 and 1"),
+        }
+    }
+    Ok(qualities)
 }
 
 async fn run_engine(binary: PathBuf, starts: usize, load: echo::Load) -> anyhow::Result<()> {

@@ -167,4 +167,34 @@ pub fn tls(connections: usize, duration: Duration, plain: &TlsResult, secured: &
         secured.round_trips_per_second,
         "",
     );
+    row("round trip p50 (µs)", us(plain.p50), us(secured.p50), "");
+    row("round trip p99 (µs)", us(plain.p99), us(secured.p99), "");
+    row("round trip max (µs)", us(plain.max), us(secured.max), "");
+}
+
+/// The MQTT proxy's highest publish rates with and without a tls server in front of it.
+pub fn mqtt_tls(load: &mqtt::Load, plain: Option<&mqtt::Step>, secured: Option<&mqtt::Step>) {
+    println!(
+        "\nMQTT QoS {} through the gateway to Mosquitto, {} publishers → {} subscribers, {}-byte \
+         payloads, {:.1} s steps; a rate passes when all is delivered with p99 < {} ms",
+        load.qos.bits(),
+        load.publishers,
+        load.subscribers,
+        load.size.max(24),
+        load.step.as_secs_f64(),
+        load.p99_limit.as_millis()
+    );
+    println!(
+        "{:<30} {:>20} {:>20} {:>8}",
+        "", "tcp → mqtt", "tls → mqtt", "ratio"
+    );
+    let published = |step: Option<&mqtt::Step>| step.map_or(0.0, |step| step.rate as f64);
+    let p50 = |step: Option<&mqtt::Step>| step.map_or(0.0, |step| us(step.p50));
+    wide_row(
+        "max published msgs/s",
+        published(plain),
+        published(secured),
+        0,
+    );
+    wide_row("  latency p50 there (µs)", p50(plain), p50(secured), 0);
 }

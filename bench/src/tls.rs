@@ -1,5 +1,6 @@
 //! TLS through the gateway beside plain TCP through the same gateway, in one run: handshakes
-//! (new connections) per second, and round trips on established connections.
+//! (new connections) per second, round trips on established connections, and the MQTT proxy's
+//! publish rate with a tls server in front of it.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -54,6 +55,59 @@ bindings:
     )
 }
 
+/// `tcp → mqtt → mqtt client → tcp client → broker` on `plain`, and the same with a tls server
+/// in front of the mqtt server on `tls`: the MQTT proxy pipeline with and without TLS.
+pub fn mqtt_config(plain: u16, tls: u16, broker: u16, keys: &Path) -> String {
+    format!(
+        "name: bench
+vaults:
+  server:
+    type: filesystem
+    options:
+      keys:
+        store: {store}
+        password: test-password
+bindings:
+  north_tcp_server:
+    type: tcp
+    kind: server
+    options:
+      host: 127.0.0.1
+      port: [{plain}, {tls}]
+    routes:
+      - when:
+          - port: {plain}
+        exit: north_mqtt_server
+      - when:
+          - port: {tls}
+        exit: north_tls_server
+  north_tls_server:
+    type: tls
+    kind: server
+    vault: server
+    options:
+      keys: [localhost]
+      sni: [localhost]
+    exit: north_mqtt_server
+  north_mqtt_server:
+    type: mqtt
+    kind: server
+    exit: north_mqtt_client
+  north_mqtt_client:
+    type: mqtt
+    kind: client
+    exit: south_tcp_client
+  south_tcp_client:
+    type: tcp
+    kind: client
+    options:
+      host: 127.0.0.1
+      port: {broker}
+",
+        store = keys.join("localhost.p12").display()
+    )
+}
+
 pub fn connector(keys: &Path) -> anyhow::Result<TlsConnector> {
     let mut roots = rustls::RootCertStore::empty();
     for certificate in CertificateDer::pem_file_iter(keys.join("ca.crt"))
@@ -73,6 +127,9 @@ pub fn connector(keys: &Path) -> anyhow::Result<TlsConnector> {
 pub struct TlsResult {
     pub connections_per_second: f64,
     pub round_trips_per_second: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
 }
 
 /// New connections per second (each exchanging one byte), then round trips per second on
@@ -107,23 +164,36 @@ pub async fn measure(
     for _ in 0..connections {
         let mut stream = open(address, tls).await?;
         tasks.push(tokio::spawn(async move {
-            let mut trips = 0u64;
+            let mut latencies = Vec::new();
             while Instant::now() < deadline {
+                let sent = Instant::now();
                 ping(&mut stream, 1024).await?;
-                trips += 1;
+                latencies.push(sent.elapsed());
             }
-            anyhow::Ok(trips)
+            anyhow::Ok(latencies)
         }));
     }
-    let mut trips = 0;
+    let mut latencies = Vec::new();
     for task in tasks {
-        trips += task.await??;
+        latencies.extend(task.await??);
     }
+    latencies.sort_unstable();
     let seconds = duration.as_secs_f64();
     Ok(TlsResult {
         connections_per_second: opened as f64 / seconds,
-        round_trips_per_second: trips as f64 / seconds,
+        round_trips_per_second: latencies.len() as f64 / seconds,
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+        max: latencies.last().copied().unwrap_or_default(),
     })
+}
+
+fn percentile(sorted: &[Duration], quantile: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() - 1) as f64 * quantile).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
 }
 
 trait Duplex: AsyncRead + AsyncWrite + Unpin + Send {}

@@ -168,6 +168,12 @@ impl AsyncWrite for StreamIo {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        // Every window that already arrived counts, not just the first: taking one per
+        // exhausted credit leaves the rest queued and stale, so each write is cut to the size of
+        // one old acknowledgement and a message leaves as many small frames.
+        if this.end.tx.poll_controls().is_some() {
+            return Poll::Ready(Err(broken()));
+        }
         loop {
             let available = this.end.tx.available();
             if available > 0 && !this.end.tx.is_closed() {
@@ -267,6 +273,22 @@ mod tests {
         assert!(
             matches!(opener.tx.control().await, Some(Control::Window(w)) if w.acknowledge == 6)
         );
+    }
+
+    #[tokio::test]
+    async fn a_write_uses_every_acknowledgement_that_arrived() {
+        let (opener, target) = stream();
+        let mut left = StreamIo::new(opener, 64);
+        let mut right = StreamIo::new(target, 30);
+        for _ in 0..3 {
+            left.write_all(&[1u8; 10]).await.unwrap();
+        }
+        // Read frame by frame, so that each is acknowledged by a window of its own.
+        let mut buffer = [0u8; 10];
+        for _ in 0..3 {
+            assert_eq!(right.read(&mut buffer).await.unwrap(), 10);
+        }
+        assert_eq!(left.write(&[2u8; 30]).await.unwrap(), 30);
     }
 
     #[tokio::test]

@@ -1,15 +1,20 @@
 //! The load clients: paced publishers and subscribers that stamp and time each message.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use bytes::{BufMut, Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
 use zilla_binding_mqtt::codec::{
     decode, encode, Connect, Packet, PacketId, Properties, ProtocolVersion, Publish, PublishAck,
     QoS, Subscribe, Subscription, SubscriptionOptions,
@@ -23,6 +28,65 @@ const TICK: Duration = Duration::from_millis(1);
 /// How late after the step a publisher may still send the rest of its quota; later than that
 /// it fell behind.
 const LATE: Duration = Duration::from_millis(50);
+
+/// Where the load clients connect: an address, over TLS when a connector is given.
+#[derive(Clone)]
+pub struct Target {
+    pub address: SocketAddr,
+    pub tls: Option<TlsConnector>,
+}
+
+impl From<SocketAddr> for Target {
+    fn from(address: SocketAddr) -> Self {
+        Self { address, tls: None }
+    }
+}
+
+/// One client's connection, plain or TLS: both kinds of run share every line of client code.
+pub(super) enum Connection {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(socket) => Pin::new(socket).poll_read(cx, buf),
+            Connection::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Connection::Plain(socket) => Pin::new(socket).poll_write(cx, buf),
+            Connection::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(socket) => Pin::new(socket).poll_flush(cx),
+            Connection::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Connection::Plain(socket) => Pin::new(socket).poll_shutdown(cx),
+            Connection::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
 
 pub(super) struct Plan {
     pub(super) run: u32,
@@ -42,12 +106,12 @@ pub(super) struct Plan {
 /// `plan.in_flight` unacknowledged at QoS 1. Returns how many it sent and the connection, which
 /// stays open until the subscribers are done so nothing it sent is cut off.
 pub(super) async fn publish(
-    socket: TcpStream,
+    socket: Connection,
     mut buffer: BytesMut,
     plan: Plan,
     epoch: std::time::Instant,
-) -> anyhow::Result<(u64, TcpStream)> {
-    let (mut reader, mut writer) = socket.into_split();
+) -> anyhow::Result<(u64, Connection)> {
+    let (mut reader, mut writer) = tokio::io::split(socket);
     let acked = Arc::new(AtomicU64::new(0));
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let acks = {
@@ -127,13 +191,13 @@ pub(super) async fn publish(
     }
     let _ = stop.send(());
     let reader = acks.await??;
-    Ok((sent, reader.reunite(writer)?))
+    Ok((sent, reader.unsplit(writer)))
 }
 
 /// Receives until the publishers' total has arrived or the deadline passes, acknowledging
 /// QoS 1. Returns the latency of each message of this run, in nanoseconds.
 pub(super) async fn receive(
-    mut socket: TcpStream,
+    mut socket: Connection,
     mut buffer: BytesMut,
     run: u32,
     epoch: std::time::Instant,
@@ -191,13 +255,25 @@ fn stamp(payload: &Bytes, run: u32) -> Option<u64> {
 }
 
 pub(super) async fn connect(
-    address: SocketAddr,
+    target: &Target,
     client_id: &str,
-) -> anyhow::Result<(TcpStream, BytesMut)> {
-    let mut socket = TcpStream::connect(address)
+) -> anyhow::Result<(Connection, BytesMut)> {
+    let address = target.address;
+    let socket = TcpStream::connect(address)
         .await
         .with_context(|| format!("cannot connect to {address}"))?;
     socket.set_nodelay(true)?;
+    let mut socket = match &target.tls {
+        None => Connection::Plain(socket),
+        Some(connector) => {
+            let name = ServerName::try_from("localhost")?;
+            let stream = connector
+                .connect(name, socket)
+                .await
+                .with_context(|| format!("TLS handshake with {address}"))?;
+            Connection::Tls(Box::new(stream))
+        }
+    };
     let connect = Packet::Connect(Box::new(Connect {
         protocol: VERSION,
         clean_start: true,
@@ -217,11 +293,11 @@ pub(super) async fn connect(
 }
 
 pub(super) async fn subscribe(
-    address: SocketAddr,
+    target: &Target,
     client_id: &str,
     qos: QoS,
-) -> anyhow::Result<(TcpStream, BytesMut)> {
-    let (mut socket, mut buffer) = connect(address, client_id).await?;
+) -> anyhow::Result<(Connection, BytesMut)> {
+    let (mut socket, mut buffer) = connect(target, client_id).await?;
     let subscribe = Packet::Subscribe(Subscribe {
         packet_id: PacketId::MIN,
         properties: Properties::default(),
@@ -240,7 +316,7 @@ pub(super) async fn subscribe(
     }
 }
 
-async fn send(socket: &mut TcpStream, packet: &Packet) -> anyhow::Result<()> {
+async fn send(socket: &mut Connection, packet: &Packet) -> anyhow::Result<()> {
     let mut bytes = BytesMut::new();
     encode(packet, VERSION, &mut bytes)?;
     socket.write_all(&bytes).await?;
@@ -248,7 +324,7 @@ async fn send(socket: &mut TcpStream, packet: &Packet) -> anyhow::Result<()> {
 }
 
 /// The next packet, within 5 s.
-async fn expect(socket: &mut TcpStream, buffer: &mut BytesMut) -> anyhow::Result<Packet> {
+async fn expect(socket: &mut Connection, buffer: &mut BytesMut) -> anyhow::Result<Packet> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         if let Some(packet) = decode(buffer, VERSION, MAX_PACKET)? {

@@ -1,6 +1,5 @@
 //! Steps at a fixed offered rate, and the search for the fastest that passes.
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use zilla_binding_mqtt::codec::QoS;
 
-use super::clients::{connect, publish, receive, subscribe, Plan, HEADER};
+use super::clients::{connect, publish, receive, subscribe, Plan, Target, HEADER};
 
 const FIRST_RATE: u64 = 2_000;
 const MAX_DOUBLINGS: usize = 9;
@@ -73,18 +72,19 @@ impl Step {
     }
 }
 
-/// Runs steps against `address` and returns the fastest that passed, if any did.
+/// Runs steps against `target` and returns the fastest that passed, if any did.
 pub async fn find_max(
     label: &str,
-    address: SocketAddr,
+    target: impl Into<Target>,
     load: &Load,
     clock: &Clock,
 ) -> anyhow::Result<Option<Step>> {
+    let target = target.into();
     let mut best: Option<Step> = None;
     let mut failed = None;
     let mut rate = FIRST_RATE;
     for _ in 0..MAX_DOUBLINGS {
-        let step = run_step(address, load, rate, clock).await?;
+        let step = run_step(&target, load, rate, clock).await?;
         progress(label, load, &step);
         if !step.passed {
             failed = Some(rate);
@@ -101,7 +101,7 @@ pub async fn find_max(
             if middle <= low || middle >= high {
                 break;
             }
-            let step = run_step(address, load, middle, clock).await?;
+            let step = run_step(&target, load, middle, clock).await?;
             progress(label, load, &step);
             if step.passed {
                 low = middle;
@@ -114,15 +114,16 @@ pub async fn find_max(
     Ok(best)
 }
 
-/// Runs one step at `rate` against `address`, printing it.
+/// Runs one step at `rate` against `target`, printing it.
 pub async fn measure_at(
     label: &str,
-    address: SocketAddr,
+    target: impl Into<Target>,
     load: &Load,
     rate: u64,
     clock: &Clock,
 ) -> anyhow::Result<Step> {
-    let step = run_step(address, load, rate, clock).await?;
+    let target = target.into();
+    let step = run_step(&target, load, rate, clock).await?;
     progress(label, load, &step);
     Ok(step)
 }
@@ -156,23 +157,18 @@ impl Clock {
     }
 }
 
-async fn run_step(
-    address: SocketAddr,
-    load: &Load,
-    rate: u64,
-    clock: &Clock,
-) -> anyhow::Result<Step> {
+async fn run_step(target: &Target, load: &Load, rate: u64, clock: &Clock) -> anyhow::Result<Step> {
     tokio::time::sleep(SETTLE).await;
     let run = clock.runs.fetch_add(1, Ordering::Relaxed) as u32 + 1;
     let epoch = clock.epoch;
 
     let mut subscribers = Vec::with_capacity(load.subscribers);
     for index in 0..load.subscribers {
-        subscribers.push(subscribe(address, &format!("bench-sub-{run}-{index}"), load.qos).await?);
+        subscribers.push(subscribe(target, &format!("bench-sub-{run}-{index}"), load.qos).await?);
     }
     let mut publishers = Vec::with_capacity(load.publishers);
     for index in 0..load.publishers {
-        publishers.push(connect(address, &format!("bench-pub-{run}-{index}")).await?);
+        publishers.push(connect(target, &format!("bench-pub-{run}-{index}")).await?);
     }
     // Through the gateway a SUBACK may come back before the broker applies the subscription.
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -137,3 +137,25 @@ impl<'a> Reader<'a> {
         self.take(length)
     }
 }
+
+/// Peeks at `data` as a fuzz target does and checks what must hold whatever the bytes: a
+/// verdict of hello or invalid stands however many bytes follow, and no prefix of a hello is
+/// invalid (the proxy would refuse a client whose hello arrived in pieces). Panics when one
+/// does not hold, so that a fuzzer reports it.
+#[doc(hidden)]
+pub fn fuzz_peek(data: &[u8]) {
+    let peeked = peek(data);
+    let mut longer = data.to_vec();
+    longer.extend_from_slice(&[HANDSHAKE_RECORD, 0x03, 0x01, 0x00, 0x04]);
+    if peeked != Peeked::Incomplete {
+        assert_eq!(peek(&longer), peeked, "more bytes changed the verdict");
+    }
+    if let Peeked::Hello(_) = peeked {
+        // Every prefix of a short input, evenly spaced ones of a long one: all of them would
+        // cost quadratic time.
+        let step = (data.len() / 64).max(1);
+        for end in (0..data.len()).step_by(step) {
+            assert_ne!(peek(&data[..end]), Peeked::Invalid, "prefix of {end} bytes");
+        }
+    }
+}

@@ -21,11 +21,43 @@ use crate::shape::shape_problems;
 const SUPPORTED_VERSIONS: &[&str] = &["TLS", "TLSv1.2", "TLSv1.3"];
 
 /// How long a handshake (or, for a proxy, the ClientHello) may take before the connection is
-/// closed, and how long the next hop may take to accept a stream.
+/// closed, and how long the next hop may take to accept a stream: Zilla's default for
+/// [`HANDSHAKE_TIMEOUT_PROPERTY`].
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-#[derive(Debug, Default, Clone, Copy)]
-pub struct TlsBindingFactory;
+/// The engine property Zilla reads the handshake timeout from, in whole seconds.
+pub const HANDSHAKE_TIMEOUT_PROPERTY: &str = "zilla.binding.tls.handshake.timeout";
+
+#[derive(Debug, Clone, Copy)]
+pub struct TlsBindingFactory {
+    handshake_timeout: Duration,
+}
+
+impl Default for TlsBindingFactory {
+    fn default() -> Self {
+        Self::with_handshake_timeout(DEFAULT_HANDSHAKE_TIMEOUT)
+    }
+}
+
+impl TlsBindingFactory {
+    /// Bindings built by this factory give a handshake `timeout` to complete.
+    pub fn with_handshake_timeout(timeout: Duration) -> Self {
+        Self {
+            handshake_timeout: timeout,
+        }
+    }
+}
+
+/// Reads a [`HANDSHAKE_TIMEOUT_PROPERTY`] value: whole seconds, as Zilla takes it, at least 1
+/// (a zero timeout would refuse every connection).
+pub fn parse_handshake_timeout(value: &str) -> Result<Duration, String> {
+    match value.trim().parse::<u64>() {
+        Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!(
+            "{HANDSHAKE_TIMEOUT_PROPERTY}: expected a whole number of seconds above 0, got {value:?}"
+        )),
+    }
+}
 
 const KINDS: &[Kind] = &[Kind::Server, Kind::Client, Kind::Proxy];
 
@@ -94,7 +126,7 @@ impl BindingFactory for TlsBindingFactory {
     }
 
     fn build(&self, context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> {
-        let timeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        let timeout = self.handshake_timeout;
         Ok(match context.config.kind {
             Kind::Server => Arc::new(TlsServer::build(context, timeout)?),
             Kind::Client => Arc::new(TlsClient::build(context, timeout)?),

@@ -9,7 +9,8 @@
 //!
 //! A connection whose handshake fails (plaintext, garbage, an unknown server name, a missing
 //! client certificate) gets a TLS alert where one applies and is closed; other connections
-//! are not affected. Handshakes time out after [`DEFAULT_HANDSHAKE_TIMEOUT`].
+//! are not affected. Handshakes time out after [`DEFAULT_HANDSHAKE_TIMEOUT`] unless the factory
+//! was given another (Zilla's [`HANDSHAKE_TIMEOUT_PROPERTY`]).
 
 mod client;
 pub mod client_hello;
@@ -27,7 +28,10 @@ mod shape;
 
 pub use client::TlsClient;
 pub use conditions::{CertificateSubject, PortSpec, PortValue, TlsCondition, TlsWith};
-pub use factory::{TlsBindingFactory, DEFAULT_HANDSHAKE_TIMEOUT};
+pub use factory::{
+    parse_handshake_timeout, TlsBindingFactory, DEFAULT_HANDSHAKE_TIMEOUT,
+    HANDSHAKE_TIMEOUT_PROPERTY,
+};
 pub use options::{CertificatesFormat, Mutual, TlsOptions};
 pub use proxy::TlsProxy;
 pub use server::TlsServer;

@@ -6,7 +6,7 @@ use zilla_engine::testing::{check_pointers, schema_validator};
 use crate::{CertificateSubject, Mutual, PortValue, TlsBindingFactory, TlsCondition, TlsOptions};
 
 fn options_validator(kind: Kind) -> jsonschema::Validator {
-    let schema = TlsBindingFactory
+    let schema = TlsBindingFactory::default()
         .schema(kind)
         .options
         .expect("options schema");
@@ -18,7 +18,7 @@ fn binding(value: Value) -> BindingConfig {
 }
 
 fn check(config: &BindingConfig) -> Vec<String> {
-    check_pointers(&TlsBindingFactory, "north_tls_server", config)
+    check_pointers(&TlsBindingFactory::default(), "north_tls_server", config)
 }
 
 #[test]
@@ -89,15 +89,18 @@ fn only_a_server_takes_authorization() {
 
 #[test]
 fn a_proxy_takes_no_options_nor_with() {
-    let schema = TlsBindingFactory.schema(Kind::Proxy);
+    let schema = TlsBindingFactory::default().schema(Kind::Proxy);
     assert!(schema.options.is_none());
     assert!(schema.with.is_none());
-    assert!(TlsBindingFactory.schema(Kind::Server).with.is_none());
+    assert!(TlsBindingFactory::default()
+        .schema(Kind::Server)
+        .with
+        .is_none());
 }
 
 #[test]
 fn conditions_deserialize_and_validate() {
-    let condition_schema = TlsBindingFactory
+    let condition_schema = TlsBindingFactory::default()
         .schema(Kind::Proxy)
         .condition
         .expect("condition");
@@ -131,7 +134,10 @@ fn port_ranges_have_bounds() {
 
 #[test]
 fn client_with_names_one_subject() {
-    let with_schema = TlsBindingFactory.schema(Kind::Client).with.expect("with");
+    let with_schema = TlsBindingFactory::default()
+        .schema(Kind::Client)
+        .with
+        .expect("with");
     let validator = schema_validator(&with_schema);
     let good = json!({ "certificate": { "subject.cn": "device1" } });
     assert!(validator.is_valid(&good));
@@ -199,7 +205,7 @@ fn a_server_without_options_is_reported() {
 #[test]
 fn schemas_are_self_contained_and_never_take_null() {
     for kind in [Kind::Server, Kind::Client, Kind::Proxy] {
-        let schema = TlsBindingFactory.schema(kind);
+        let schema = TlsBindingFactory::default().schema(kind);
         for part in [schema.options, schema.condition, schema.with]
             .into_iter()
             .flatten()

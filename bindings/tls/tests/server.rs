@@ -236,3 +236,45 @@ async fn a_silent_client_is_closed_after_the_handshake_timeout() {
     assert!(closed(&mut silent).await);
     assert!(started.elapsed() >= std::time::Duration::from_millis(250));
 }
+
+#[tokio::test]
+async fn the_factory_passes_its_handshake_timeout_to_the_servers_it_builds() {
+    use zilla_engine::binding::BindingFactory;
+    let config = config(json!({
+        "type": "tls", "kind": "server", "vault": "vault",
+        "options": { "keys": ["localhost"] }, "exit": "echo"
+    }));
+    let timeout = zilla_binding_tls::parse_handshake_timeout("1").unwrap_or_else(|e| panic!("{e}"));
+    let tls = zilla_binding_tls::TlsBindingFactory::with_handshake_timeout(timeout)
+        .build(context(
+            "tls",
+            &config,
+            vec![("echo", echo())],
+            Some(vault()),
+        ))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let (_server, address) = tcp_server(exit(tls)).await;
+    let mut silent = TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = std::time::Instant::now();
+    assert!(closed(&mut silent).await);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= std::time::Duration::from_millis(900)
+            && elapsed < zilla_binding_tls::DEFAULT_HANDSHAKE_TIMEOUT,
+        "{elapsed:?}"
+    );
+}
+
+#[test]
+fn handshake_timeouts_are_whole_seconds_as_in_zilla() {
+    use zilla_binding_tls::parse_handshake_timeout;
+    assert_eq!(
+        parse_handshake_timeout(" 30 "),
+        Ok(std::time::Duration::from_secs(30))
+    );
+    for refused in ["0", "-1", "1.5", "", "ten"] {
+        assert!(parse_handshake_timeout(refused).is_err(), "{refused:?}");
+    }
+}

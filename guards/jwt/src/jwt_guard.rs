@@ -124,7 +124,7 @@ fn lacks_key(keys: &KeySet, kid: Option<&str>, algorithm: Algorithm) -> bool {
 
 /// The header's algorithm, if this guard verifies it: `none`, HMAC and anything unknown are
 /// refused whatever the keys say.
-fn header_algorithm(alg: &str) -> Result<Algorithm, Rejection> {
+pub(crate) fn header_algorithm(alg: &str) -> Result<Algorithm, Rejection> {
     if alg.eq_ignore_ascii_case("none") {
         return Err(Rejection::Unsigned);
     }

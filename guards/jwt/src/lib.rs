@@ -24,6 +24,8 @@ pub use factory::JwtGuardFactory;
 pub use jwk::{Jwk, JwsAlgorithm, KeyFamily};
 pub use jwt_guard::JwtGuard;
 pub use options::{Audience, JwtKeys, JwtOptions};
+#[doc(hidden)]
+pub use token_header::fuzz_token_header;
 
 #[cfg(test)]
 mod tests;

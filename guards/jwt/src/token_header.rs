@@ -38,6 +38,24 @@ pub fn read_header(token: &str) -> Result<TokenHeader, Rejection> {
         .map_err(|error| Rejection::Malformed(format!("its header is not a JOSE header: {error}")))
 }
 
+/// Reads `data` as a token's text, the way a fuzz target does, down to the algorithm the guard
+/// would pick keys by. Panics when a header is accepted from text that is not a compact JWS
+/// or a refusal is not `Malformed`, so that a fuzzer reports it.
+#[doc(hidden)]
+pub fn fuzz_token_header(data: &[u8]) {
+    let token = String::from_utf8_lossy(data);
+    match read_header(&token) {
+        Ok(header) => {
+            assert_eq!(token.matches('.').count(), 2, "a header from {token:?}");
+            let _ = crate::jwt_guard::header_algorithm(&header.alg);
+        }
+        Err(rejection) => assert!(
+            matches!(rejection, Rejection::Malformed(_)),
+            "{rejection:?}"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

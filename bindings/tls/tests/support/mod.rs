@@ -94,7 +94,7 @@ pub fn try_tls(
     exits: Vec<(&str, Exit)>,
     vault: Option<Arc<dyn Vault>>,
 ) -> Result<Arc<dyn Binding>, BuildError> {
-    TlsBindingFactory.build(context(name, config, exits, vault))
+    TlsBindingFactory::default().build(context(name, config, exits, vault))
 }
 
 pub fn echo() -> Exit {
