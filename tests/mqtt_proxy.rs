@@ -174,6 +174,56 @@ fn retained_messages_reach_later_subscribers() {
     assert_eq!(stdout(&subscriber.wait()).trim(), "1 on");
 }
 
+/// An empty retained publish deletes the retained message. Empty messages must still be
+/// acknowledged only once the broker has them: a PUBREC ahead of the broker's let the client's
+/// PUBREL overtake it, and the gateway completed the exchange without releasing the message
+/// upstream, so the broker never applied the deletion.
+#[test]
+fn empty_retained_publishes_clear_retained_messages_at_every_qos() {
+    let setup = setup();
+    for qos in ["0", "1", "2"] {
+        let topic = format!("cleared/{qos}");
+        let published = publish(setup.broker.port, &["-t", &topic, "-r", "-m", "old"]);
+        assert!(published.status.success());
+    }
+    let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
+    client.send(&connect_packet("clearer", 30, ProtocolVersion::V3_1_1));
+    assert!(matches!(
+        client.receive(Duration::from_secs(5)),
+        Some(Packet::Connack(_))
+    ));
+    for (id, qos) in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce]
+        .into_iter()
+        .enumerate()
+    {
+        client.send(&Packet::Publish(Publish {
+            dup: false,
+            qos,
+            retain: true,
+            topic: format!("cleared/{id}"),
+            packet_id: (qos != QoS::AtMostOnce)
+                .then(|| std::num::NonZeroU16::new(id as u16))
+                .flatten(),
+            properties: Default::default(),
+            payload: bytes::Bytes::new(),
+        }));
+    }
+    let mut complete = (false, false);
+    while complete != (true, true) {
+        match client.receive(Duration::from_secs(5)) {
+            Some(Packet::Puback(_)) => complete.0 = true,
+            Some(Packet::Pubrec(ack)) => client.send(&Packet::Pubrel(ack)),
+            Some(Packet::Pubcomp(_)) => complete.1 = true,
+            other => panic!("after {complete:?}: {other:?}"),
+        }
+    }
+    let remaining = Subscriber::start(
+        setup.broker.port,
+        &["-t", "cleared/#", "-W", "2", "-F", "%t %p"],
+    );
+    assert_eq!(stdout(&remaining.wait()).trim(), "");
+}
+
 #[test]
 fn a_will_is_published_on_abrupt_close_but_not_on_disconnect() {
     let setup = setup();
