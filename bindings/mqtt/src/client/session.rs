@@ -337,6 +337,11 @@ impl Session {
         }
     }
 
+    /// Whether the broker keeps this session once the connection ends.
+    pub(super) fn outlives_connection(&self) -> bool {
+        self.disconnect_expiry.unwrap_or(self.asked_expiry) != 0
+    }
+
     fn disconnect(&mut self, code: u8) {
         if self.outcome.is_none() {
             self.outcome = Some(Outcome::Disconnect {
