@@ -8,7 +8,9 @@ use std::time::Duration;
 use support::mosquitto::{publish, stdout, Broker, Subscriber};
 use support::raw_mqtt::{connect_packet, RawClient};
 use support::{free_port, Gateway};
-use zilla_binding_mqtt::codec::{Packet, ProtocolVersion, Publish, QoS};
+use zilla_binding_mqtt::codec::{
+    Packet, ProtocolVersion, Publish, QoS, Subscribe, Subscription, SubscriptionOptions,
+};
 
 fn proxy_config(port: u16, broker: u16) -> String {
     format!(
@@ -172,6 +174,116 @@ fn retained_messages_reach_later_subscribers() {
         &["-t", "state", "-C", "1", "-W", "10", "-F", "%r %p"],
     );
     assert_eq!(stdout(&subscriber.wait()).trim(), "1 on");
+}
+
+/// An empty retained publish deletes the retained message. Empty messages must still be
+/// acknowledged only once the broker has them: a PUBREC ahead of the broker's let the client's
+/// PUBREL overtake it, and the gateway completed the exchange without releasing the message
+/// upstream, so the broker never applied the deletion.
+#[test]
+fn empty_retained_publishes_clear_retained_messages_at_every_qos() {
+    let setup = setup();
+    for qos in ["0", "1", "2"] {
+        let topic = format!("cleared/{qos}");
+        let published = publish(setup.broker.port, &["-t", &topic, "-r", "-m", "old"]);
+        assert!(published.status.success());
+    }
+    let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
+    client.send(&connect_packet("clearer", 30, ProtocolVersion::V3_1_1));
+    assert!(matches!(
+        client.receive(Duration::from_secs(5)),
+        Some(Packet::Connack(_))
+    ));
+    for (id, qos) in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce]
+        .into_iter()
+        .enumerate()
+    {
+        client.send(&Packet::Publish(Publish {
+            dup: false,
+            qos,
+            retain: true,
+            topic: format!("cleared/{id}"),
+            packet_id: (qos != QoS::AtMostOnce)
+                .then(|| std::num::NonZeroU16::new(id as u16))
+                .flatten(),
+            properties: Default::default(),
+            payload: bytes::Bytes::new(),
+        }));
+    }
+    let mut complete = (false, false);
+    while complete != (true, true) {
+        match client.receive(Duration::from_secs(5)) {
+            Some(Packet::Puback(_)) => complete.0 = true,
+            Some(Packet::Pubrec(ack)) => client.send(&Packet::Pubrel(ack)),
+            Some(Packet::Pubcomp(_)) => complete.1 = true,
+            other => panic!("after {complete:?}: {other:?}"),
+        }
+    }
+    let remaining = Subscriber::start(
+        setup.broker.port,
+        &["-t", "cleared/#", "-W", "2", "-F", "%t %p"],
+    );
+    assert_eq!(stdout(&remaining.wait()).trim(), "");
+}
+
+/// QoS 1 messages the client never acknowledged are still the broker's to redeliver when the
+/// persistent session comes back, however it left: the gateway must not acknowledge them
+/// upstream for it, neither an empty one (whose delivery costs next to nothing) nor any other
+/// when the client disconnects politely.
+#[test]
+fn unacknowledged_messages_are_redelivered_to_the_resumed_session() {
+    let setup = setup();
+    let resume = |clean_start: bool| {
+        let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
+        let mut connect = connect_packet("forgetful", 30, ProtocolVersion::V3_1_1);
+        if let Packet::Connect(connect) = &mut connect {
+            connect.clean_start = clean_start;
+        }
+        client.send(&connect);
+        assert!(matches!(
+            client.receive(Duration::from_secs(5)),
+            Some(Packet::Connack(_))
+        ));
+        client
+    };
+    let received = |client: &mut RawClient| {
+        let mut payloads = Vec::new();
+        while let Some(packet) = client.receive(Duration::from_secs(2)) {
+            match packet {
+                Packet::Publish(publish) => payloads.push(publish.payload),
+                other => panic!("expected PUBLISH, got {other:?}"),
+            }
+        }
+        payloads
+    };
+    resume(true).send(&Packet::Disconnect(Default::default()));
+    let mut client = resume(false);
+    client.send(&Packet::Subscribe(Subscribe {
+        packet_id: std::num::NonZeroU16::MIN,
+        properties: Default::default(),
+        subscriptions: vec![Subscription {
+            filter: "redelivered/#".to_owned(),
+            options: SubscriptionOptions {
+                qos: QoS::AtLeastOnce,
+                ..Default::default()
+            },
+        }],
+    }));
+    assert!(matches!(
+        client.receive(Duration::from_secs(5)),
+        Some(Packet::Suback(_))
+    ));
+    for payload in [&["-n"][..], &["-m", "full"][..]] {
+        let mut args = vec!["-t", "redelivered/x", "-q", "1"];
+        args.extend_from_slice(payload);
+        assert!(publish(setup.broker.port, &args).status.success());
+    }
+    assert_eq!(received(&mut client), ["", "full"]);
+    // Gone without a PUBACK.
+    client.send(&Packet::Disconnect(Default::default()));
+    std::thread::sleep(Duration::from_millis(500));
+    let mut client = resume(false);
+    assert_eq!(received(&mut client), ["", "full"]);
 }
 
 #[test]

@@ -31,11 +31,20 @@
 //!   not unsubscribe: subscriptions belong to the session (a persistent one keeps them across
 //!   connections); only `Unsubscribe` removes them.
 //!
+//! Every receiver grants its window with a padding of at least [`MESSAGE_PADDING`], and every
+//! sender waits for that window before its first `Data`: acknowledgements are window positions,
+//! and only a message that costs credit moves them, however empty its payload.
+//!
 //! Every extension rides in `zilla_engine::frame::Extension` and is read with `get::<T>()`.
 
 use bytes::Bytes;
 
 use crate::codec::QoS;
+
+/// The credit each `Data` frame costs beyond its payload. Without it an empty message (a
+/// retained-message deletion, say) would end where the previous one ended, and count as
+/// acknowledged before the next hop even saw it.
+pub const MESSAGE_PADDING: u32 = 1;
 
 /// `Begin` extension of the initial direction of every mqtt application stream.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -166,8 +166,9 @@ fn send(stream: &mut AppStream, dispatch: &mut Dispatch, ids: &[u32]) -> Sent {
     loop {
         let available = tx.available();
         let remaining = dispatch.rest.len();
-        let fits_empty = tx.credit() >= tx.cost(0);
-        if (remaining > 0 && available == 0) || (remaining == 0 && !fits_empty) {
+        // Even an empty message waits for a byte of credit: only a window seen tells the
+        // padding that makes it cost something (see the contract).
+        if available == 0 {
             return Sent::Blocked;
         }
         let chunk = dispatch.rest.split_to(remaining.min(available));

@@ -9,7 +9,7 @@ use zilla_engine::frame::{Begin, Control, Extension, Frame};
 use zilla_engine::stream::StreamEnd;
 
 use crate::codec::{reason, Disconnect, EncodeError, Packet, Properties};
-use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx};
+use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx, MESSAGE_PADDING};
 
 use super::connect::{accepted, connect_packet, BrokerLimits};
 use super::delivery::Deliveries;
@@ -103,7 +103,9 @@ pub(super) async fn run(
     if stream.tx.begin(reply).is_err() {
         deferred.push(Frame::Abort(Extension::none()));
     }
-    stream.rx.open_window(shared.settings.window, 0);
+    stream
+        .rx
+        .open_window(shared.settings.window, MESSAGE_PADDING);
     let mut streams = Streams::default();
     streams.insert_session(AppStream::new(stream, Role::Session));
     let mut session = Session {
@@ -290,7 +292,7 @@ impl Session {
         if end.tx.begin(reply).is_err() {
             return false;
         }
-        end.rx.open_window(self.window, 0);
+        end.rx.open_window(self.window, MESSAGE_PADDING);
         true
     }
 
@@ -333,6 +335,11 @@ impl Session {
             }
             StreamEvent::Control(Control::Challenge(_)) => {}
         }
+    }
+
+    /// Whether the broker keeps this session once the connection ends.
+    pub(super) fn outlives_connection(&self) -> bool {
+        self.disconnect_expiry.unwrap_or(self.asked_expiry) != 0
     }
 
     fn disconnect(&mut self, code: u8) {

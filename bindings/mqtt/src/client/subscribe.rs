@@ -349,9 +349,11 @@ impl Session {
         let done = self.deliveries.forget(&mut stream);
         // After an abort (the client's connection is gone) or while the session ends, what was
         // not acknowledged stays so, and the broker sends it again when the session resumes.
-        // After an orderly end the client dropped the subscription: acknowledging keeps the
-        // broker's quota of unacknowledged messages from leaking.
-        if !abort && self.outcome.is_none() {
+        // The server ends its subscribe streams when its client disconnects, and that End may
+        // be read before the session stream's: a session that outlives the connection keeps
+        // its unacknowledged messages then too. Otherwise, acknowledging keeps the broker's
+        // quota of unacknowledged messages from leaking.
+        if !abort && self.outcome.is_none() && !self.outlives_connection() {
             self.acknowledge_upstream(done);
         }
         if abort {

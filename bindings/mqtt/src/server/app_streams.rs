@@ -12,7 +12,7 @@ use zilla_engine::stream::{stream, StreamEnd};
 
 use super::ack_queue::AckQueue;
 use crate::codec::QoS;
-use crate::contract::MessageEx;
+use crate::contract::{MessageEx, MESSAGE_PADDING};
 
 pub type StreamId = u32;
 
@@ -117,7 +117,7 @@ impl AppStreams {
     /// Opens a stream toward `exit`, granting its reply `window` bytes.
     pub fn open(&mut self, exit: &Exit, begin: Begin, role: Role, window: u32) -> StreamId {
         let (mut opener, target) = stream();
-        opener.rx.open_window(window, 0);
+        opener.rx.open_window(window, MESSAGE_PADDING);
         exit.binding.open(begin, target);
         let id = self.next;
         self.next = self.next.wrapping_add(1);
