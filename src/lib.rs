@@ -5,15 +5,31 @@ pub mod commands;
 pub mod properties;
 pub mod settings;
 
+use std::time::Duration;
+
 use zilla_engine::registry::Registry;
 
-/// Every binding, guard, vault, store and exporter factory this binary is built with.
+use crate::settings::EngineSettings;
+
+/// Every binding, guard, vault, store and exporter factory this binary is built with, as the
+/// default engine properties set them up.
 pub fn registry() -> Registry {
+    registry_with(zilla_binding_tls::DEFAULT_HANDSHAKE_TIMEOUT)
+}
+
+/// The same factories, set up as `settings` say (the engine properties bindings read).
+pub fn registry_for(settings: &EngineSettings) -> Registry {
+    registry_with(settings.tls_handshake_timeout)
+}
+
+fn registry_with(tls_handshake_timeout: Duration) -> Registry {
     Registry::new()
         .binding(zilla_binding_tcp::TcpBindingFactory::new())
         .binding(zilla_binding_echo::EchoBindingFactory)
         .binding(zilla_binding_fan::FanBindingFactory::default())
-        .binding(zilla_binding_tls::TlsBindingFactory::default())
+        .binding(
+            zilla_binding_tls::TlsBindingFactory::with_handshake_timeout(tls_handshake_timeout),
+        )
         .binding(zilla_binding_mqtt::MqttBindingFactory)
         .binding(zilla_binding_mqtt_kafka::MqttKafkaBindingFactory)
         .binding(zilla_binding_kafka::KafkaBindingFactory)

@@ -119,7 +119,7 @@ fn main() -> ExitCode {
                 exception_traces: args.exception_traces,
                 events: args.logs,
             };
-            commands::start::run(&settings, &zilla_gateway::registry(), output)
+            commands::start::run(&settings, &zilla_gateway::registry_for(&settings), output)
         }
     }
 }

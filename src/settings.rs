@@ -16,6 +16,7 @@ pub const VERBOSE: &str = "zilla.engine.verbose";
 pub const DRAIN_TIMEOUT: &str = "zilla.engine.drain.timeout";
 pub const MAX_CONNECTIONS: &str = "zilla.engine.max.connections";
 pub const WORKER_SPIN: &str = "zilla.engine.worker.spin.micros";
+pub const TLS_HANDSHAKE_TIMEOUT: &str = zilla_binding_tls::HANDSHAKE_TIMEOUT_PROPERTY;
 
 /// Property names this gateway understands; others are accepted with a warning.
 pub const KNOWN: &[&str] = &[
@@ -26,6 +27,7 @@ pub const KNOWN: &[&str] = &[
     DRAIN_TIMEOUT,
     MAX_CONNECTIONS,
     WORKER_SPIN,
+    TLS_HANDSHAKE_TIMEOUT,
 ];
 
 const DEFAULT_CONFIG: &str = "zilla.yaml";
@@ -52,6 +54,8 @@ pub struct EngineSettings {
     pub max_connections: Option<usize>,
     /// How long a worker keeps polling after network activity before it sleeps.
     pub worker_spin: Duration,
+    /// How long a tls binding waits for a handshake to complete.
+    pub tls_handshake_timeout: Duration,
     pub verbose: bool,
 }
 
@@ -119,6 +123,12 @@ fn from_properties(properties: &Properties) -> anyhow::Result<EngineSettings> {
             format!("{WORKER_SPIN}: expected microseconds (0 turns spinning off), got {value:?}")
         })?),
     };
+    let tls_handshake_timeout = match properties.get(TLS_HANDSHAKE_TIMEOUT) {
+        None => zilla_binding_tls::DEFAULT_HANDSHAKE_TIMEOUT,
+        Some(value) => {
+            zilla_binding_tls::parse_handshake_timeout(value).map_err(anyhow::Error::msg)?
+        }
+    };
     let verbose = properties.get(VERBOSE).is_some_and(|value| value == "true");
     Ok(EngineSettings {
         config,
@@ -127,6 +137,7 @@ fn from_properties(properties: &Properties) -> anyhow::Result<EngineSettings> {
         drain,
         max_connections,
         worker_spin,
+        tls_handshake_timeout,
         verbose,
     })
 }
@@ -276,5 +287,22 @@ mod tests {
             Duration::from_micros(200)
         );
         assert!(spin(vec![format!("{WORKER_SPIN}=soon")]).is_err());
+    }
+
+    #[test]
+    fn the_tls_handshake_timeout_is_zillas_property_in_seconds() {
+        let timeout = |properties: Vec<String>| {
+            resolve(&Overrides {
+                properties,
+                ..Overrides::default()
+            })
+            .map(|(settings, warnings)| (settings.tls_handshake_timeout, warnings))
+        };
+        let (default, _) = timeout(vec![]).expect("default");
+        assert_eq!(default, Duration::from_secs(10));
+        let (set, warnings) = timeout(vec![format!("{TLS_HANDSHAKE_TIMEOUT}=3")]).expect("set");
+        assert_eq!(set, Duration::from_secs(3));
+        assert!(warnings.is_empty(), "a known property: {warnings:?}");
+        assert!(timeout(vec![format!("{TLS_HANDSHAKE_TIMEOUT}=0")]).is_err());
     }
 }

@@ -368,3 +368,78 @@ fn validate_lists_every_error_located_and_exits_78() {
         assert!(line.contains(": at /bindings/tcp_server"), "{line}");
     }
 }
+
+#[test]
+fn the_tls_handshake_timeout_property_closes_a_silent_client() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let keystore = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("etc/tls/localhost.p12");
+    let config = dir.path().join("zilla.yaml");
+    let yaml = format!(
+        "name: test
+vaults:
+  server:
+    type: filesystem
+    options:
+      keys:
+        store: {keystore}
+        password: zilla-local
+bindings:
+  tcp_server:
+    type: tcp
+    kind: server
+    options:
+      host: 127.0.0.1
+      port: {port}
+    exit: tls_server
+  tls_server:
+    type: tls
+    kind: server
+    vault: server
+    options:
+      keys:
+        - localhost
+    exit: echo_server
+  echo_server:
+    type: echo
+    kind: server
+",
+        keystore = keystore.display()
+    );
+    std::fs::write(&config, yaml).expect("config");
+    let engine = dir.path().join("engine");
+    let mut child = zilla()
+        .args(["start", "-c"])
+        .arg(&config)
+        .args(["-P", &engine_property(&engine)])
+        .args(["-P", "zilla.binding.tls.handshake.timeout=1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if !wait_until(Duration::from_secs(10), || engine.join("ready").exists()) {
+        let _ = child.kill();
+        panic!("no ready file; stderr: {}", read_pipe(child.stderr.take()));
+    }
+
+    // A client that connects and never says hello is closed after the configured second,
+    // not after the default ten.
+    let mut silent = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    silent
+        .set_read_timeout(Some(Duration::from_secs(8)))
+        .expect("timeout");
+    let began = Instant::now();
+    let mut buffer = [0u8; 64];
+    let closed = matches!(silent.read(&mut buffer), Ok(0) | Err(_));
+    let waited = began.elapsed();
+    terminate(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    let stderr = read_pipe(child.stderr.take());
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(!stderr.contains("unknown property"), "{stderr}");
+    assert!(closed, "the silent client was closed");
+    assert!(
+        waited >= Duration::from_millis(800) && waited < Duration::from_secs(5),
+        "closed after {waited:?}"
+    );
+}
