@@ -1,7 +1,7 @@
 //! Helpers for the unit tests of binding crates: compile a config schema, and run a binding's
 //! own checks on one config.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -36,4 +36,19 @@ pub fn check_pointers<F: BindingFactory + ?Sized>(
         .into_iter()
         .map(|problem| problem.pointer)
         .collect()
+}
+
+/// The files of a fuzz corpus or regression directory, sorted; none when it does not exist.
+/// Placeholders that keep an empty directory in git are not inputs.
+pub fn fuzz_inputs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file() && !path.ends_with(".gitkeep"))
+        .collect();
+    files.sort();
+    files
 }

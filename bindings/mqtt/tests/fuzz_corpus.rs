@@ -6,7 +6,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use zilla_engine::testing::fuzz_inputs;
 
 use common::{all_packets, encode_one};
 use zilla_binding_mqtt::codec::{fuzz_decode, ProtocolVersion};
@@ -23,19 +25,6 @@ fn corpus_dir() -> PathBuf {
 
 fn regressions_dir() -> PathBuf {
     crate_dir().join("tests/fuzz-regressions")
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.is_file() && !path.ends_with(".gitkeep"))
-        .collect();
-    files.sort();
-    files
 }
 
 fn write_seed_corpus() {
@@ -61,13 +50,13 @@ fn replay_seed_corpus_and_regressions() {
     if std::env::var_os("MQTT_WRITE_SEED_CORPUS").is_some() {
         write_seed_corpus();
     }
-    let seeds = files(&corpus_dir());
+    let seeds = fuzz_inputs(&corpus_dir());
     assert!(
         seeds.len() >= 10,
         "seed corpus missing in {:?}",
         corpus_dir()
     );
-    let regressions = files(&regressions_dir());
+    let regressions = fuzz_inputs(&regressions_dir());
     for path in seeds.iter().chain(&regressions) {
         let data = std::fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
         fuzz_decode(&data);

@@ -6,8 +6,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
 use std::sync::Arc;
+use zilla_engine::testing::fuzz_inputs;
 
 use support::client_config;
 use zilla_binding_tls::client_hello::{fuzz_peek, peek, Peeked};
@@ -22,19 +24,6 @@ fn corpus_dir() -> PathBuf {
 
 fn regressions_dir() -> PathBuf {
     crate_dir().join("tests/fuzz-regressions")
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.is_file() && !path.ends_with(".gitkeep"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// The first flight of a rustls client for `name`, offering `alpn`.
@@ -98,7 +87,7 @@ fn replay_seed_corpus_and_regressions() {
     if std::env::var_os("TLS_WRITE_SEED_CORPUS").is_some() {
         write_seed_corpus();
     }
-    let seeds = files(&corpus_dir());
+    let seeds = fuzz_inputs(&corpus_dir());
     assert!(
         seeds.len() >= 5,
         "seed corpus missing in {:?}",
@@ -111,7 +100,7 @@ fn replay_seed_corpus_and_regressions() {
             "{path:?} is not a hello"
         );
     }
-    for path in seeds.iter().chain(&files(&regressions_dir())) {
+    for path in seeds.iter().chain(&fuzz_inputs(&regressions_dir())) {
         let data = std::fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
         fuzz_peek(&data);
         for end in 0..data.len() {

@@ -1,7 +1,9 @@
 //! Replays the token-header fuzz seed corpus and every kept crash reproducer through the same
 //! checks the fuzz target runs, so that a past crash stays fixed without a fuzzer installed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use zilla_engine::testing::fuzz_inputs;
 
 use zilla_guard_jwt::fuzz_token_header;
 
@@ -9,24 +11,11 @@ fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.is_file() && !path.ends_with(".gitkeep"))
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn replay_seed_corpus_and_regressions() {
-    let seeds = files(&crate_dir().join("fuzz/corpus/token_header"));
+    let seeds = fuzz_inputs(&crate_dir().join("fuzz/corpus/token_header"));
     assert!(seeds.len() >= 5, "seed corpus missing");
-    let regressions = files(&crate_dir().join("tests/fuzz-regressions"));
+    let regressions = fuzz_inputs(&crate_dir().join("tests/fuzz-regressions"));
     for path in seeds.iter().chain(&regressions) {
         let data = std::fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
         fuzz_token_header(&data);
