@@ -33,7 +33,9 @@ pub const KNOWN: &[&str] = &[
 const DEFAULT_CONFIG: &str = "zilla.yaml";
 const DEFAULT_DIRECTORY: &str = ".zilla/engine";
 const DEFAULT_DRAIN: Duration = Duration::from_secs(5);
-const DEFAULT_WORKER_SPIN: Duration = Duration::from_micros(50);
+/// Off by default: on a machine whose cores the gateway shares with its broker and clients,
+/// spinning workers take CPU time those need, and measured no faster.
+const DEFAULT_WORKER_SPIN: Duration = Duration::ZERO;
 const PROPERTIES_BESIDE_BINARY: &str = ".zilla/zilla.properties";
 
 /// What the command line asked for, before resolution.
