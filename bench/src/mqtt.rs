@@ -7,7 +7,7 @@
 //! The maximum rate is searched for by doubling, then bisecting between the last pass and the
 //! first failure.
 
-mod broker;
+pub(crate) mod broker;
 mod clients;
 mod search;
 

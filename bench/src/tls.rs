@@ -17,47 +17,27 @@ use tokio_rustls::TlsConnector;
 /// `tcp → echo` on `plain` and `tcp → tls → echo` on `tls`, with the tls binding's test keys.
 pub fn config(plain: u16, tls: u16, keys: &Path) -> String {
     format!(
-        "name: bench
-vaults:
-  server:
-    type: filesystem
-    options:
-      keys:
-        store: {store}
-        password: test-password
-bindings:
-  tcp_server:
-    type: tcp
-    kind: server
-    options:
-      host: 127.0.0.1
-      port: [{plain}, {tls}]
-    routes:
-      - when:
-          - port: {plain}
-        exit: echo_server
-      - when:
-          - port: {tls}
-        exit: tls_server
-  tls_server:
-    type: tls
-    kind: server
-    vault: server
-    options:
-      keys: [localhost]
-      sni: [localhost]
-    exit: echo_server
-  echo_server:
+        "{}  echo_server:
     type: echo
     kind: server
 ",
-        store = keys.join("localhost.p12").display()
+        tls_front(plain, tls, keys, "echo_server")
     )
 }
 
 /// `tcp → mqtt → mqtt client → tcp client → broker` on `plain`, and the same with a tls server
 /// in front of the mqtt server on `tls`: the MQTT proxy pipeline with and without TLS.
 pub fn mqtt_config(plain: u16, tls: u16, broker: u16, keys: &Path) -> String {
+    format!(
+        "{}{}",
+        tls_front(plain, tls, keys, "north_mqtt_server"),
+        crate::mqtt::broker::proxy_bindings(broker)
+    )
+}
+
+/// A config's start: the test keystore's vault, and a tcp server whose `plain` port goes
+/// straight to `entry` and whose `tls` port goes through a tls server to it.
+fn tls_front(plain: u16, tls: u16, keys: &Path, entry: &str) -> String {
     format!(
         "name: bench
 vaults:
@@ -77,7 +57,7 @@ bindings:
     routes:
       - when:
           - port: {plain}
-        exit: north_mqtt_server
+        exit: {entry}
       - when:
           - port: {tls}
         exit: north_tls_server
@@ -88,21 +68,7 @@ bindings:
     options:
       keys: [localhost]
       sni: [localhost]
-    exit: north_mqtt_server
-  north_mqtt_server:
-    type: mqtt
-    kind: server
-    exit: north_mqtt_client
-  north_mqtt_client:
-    type: mqtt
-    kind: client
-    exit: south_tcp_client
-  south_tcp_client:
-    type: tcp
-    kind: client
-    options:
-      host: 127.0.0.1
-      port: {broker}
+    exit: {entry}
 ",
         store = keys.join("localhost.p12").display()
     )

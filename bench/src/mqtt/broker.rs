@@ -79,7 +79,16 @@ bindings:
       host: 127.0.0.1
       port: {port}
     exit: north_mqtt_server
-  north_mqtt_server:
+{}",
+        proxy_bindings(broker)
+    )
+}
+
+/// The bindings from `north_mqtt_server` on to the broker, for a config to put its own entry
+/// in front of.
+pub fn proxy_bindings(broker: u16) -> String {
+    format!(
+        "  north_mqtt_server:
     type: mqtt
     kind: server
     exit: north_mqtt_client
