@@ -370,6 +370,22 @@ fn an_empty_client_id_gets_an_assigned_one_in_v5() {
 }
 
 #[test]
+fn the_brokers_server_keep_alive_reaches_v5_clients() {
+    let broker = Broker::start_with(free_port(), "max_keepalive 10\n");
+    let port = free_port();
+    let _gateway = Gateway::start(&proxy_config(port, broker.port), &[]);
+    let mut client = RawClient::connect(port, ProtocolVersion::V5);
+    client.send(&connect_packet("kept", 60, ProtocolVersion::V5));
+    match client.receive(Duration::from_secs(5)) {
+        Some(Packet::Connack(connack)) => {
+            assert_eq!(connack.reason_code, 0);
+            assert_eq!(connack.properties.server_keep_alive, Some(10));
+        }
+        other => panic!("expected CONNACK, got {other:?}"),
+    }
+}
+
+#[test]
 fn keep_alive_expiry_closes_the_connection() {
     let setup = setup();
     let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);

@@ -22,12 +22,17 @@ impl Broker {
     }
 
     pub fn start_on(port: u16) -> Self {
+        Self::start_with(port, "")
+    }
+
+    /// A broker on `port` whose config has `extra` lines too.
+    pub fn start_with(port: u16, extra: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let config: PathBuf = dir.path().join("mosquitto.conf");
         std::fs::write(
             &config,
             format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 10000\n"
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 10000\n{extra}"
             ),
         )
         .expect("broker config");

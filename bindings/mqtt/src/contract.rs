@@ -102,6 +102,9 @@ pub struct SessionAcceptedEx {
     pub maximum_packet_size: Option<u32>,
     /// How many unacknowledged QoS 1/2 publishes the next hop accepts at once.
     pub receive_maximum: u16,
+    /// Set when the next hop settled a different keep-alive than asked (MQTT 5 Server Keep
+    /// Alive), in seconds.
+    pub server_keep_alive: Option<u16>,
     pub user_properties: Vec<(String, String)>,
 }
 
@@ -117,6 +120,7 @@ impl Default for SessionAcceptedEx {
             shared_subscription_available: true,
             maximum_packet_size: None,
             receive_maximum: u16::MAX,
+            server_keep_alive: None,
             user_properties: Vec::new(),
         }
     }

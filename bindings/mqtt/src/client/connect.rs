@@ -106,6 +106,9 @@ pub fn accepted(connack: &Connack, asked: &SessionBeginEx) -> SessionAcceptedEx 
         shared_subscription_available: properties.shared_subscription_available.unwrap_or(true),
         maximum_packet_size: properties.maximum_packet_size,
         receive_maximum: properties.receive_maximum.unwrap_or(u16::MAX),
+        server_keep_alive: properties
+            .server_keep_alive
+            .filter(|keep_alive| *keep_alive != asked.keep_alive),
         user_properties: properties.user_properties.clone(),
     }
 }

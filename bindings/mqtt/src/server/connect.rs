@@ -223,6 +223,11 @@ impl Connection {
             return;
         };
         client.receive_maximum = receive_maximum;
+        if self.net.is_v5() {
+            if let Some(next_hop) = accepted.server_keep_alive {
+                settle_keep_alive(client, next_hop);
+            }
+        }
         let mut properties = Properties::default();
         if self.net.is_v5() {
             properties.session_expiry_interval = accepted.session_expiry;
@@ -326,4 +331,18 @@ fn instant_of(at: SystemTime) -> Option<Instant> {
         .duration_since(SystemTime::now())
         .unwrap_or(Duration::ZERO);
     Instant::now().checked_add(remaining)
+}
+
+/// A v5 client is held to the keep-alive the next hop settled (the broker's Server Keep Alive
+/// reaches the client as it would straight from the broker), unless the gateway's own limit is
+/// lower; a next hop that turns keep-alive off leaves the gateway's limit in place.
+fn settle_keep_alive(client: &mut Client, next_hop: u16) {
+    let settled = match client.server_keep_alive {
+        Some(own) if next_hop == 0 => own,
+        Some(own) => own.min(next_hop),
+        None => next_hop,
+    };
+    client.server_keep_alive = Some(settled);
+    client.keep_alive_timeout =
+        (settled > 0).then(|| Duration::from_millis(u64::from(settled) * 1500));
 }
