@@ -64,19 +64,11 @@ pub fn mqtt(
     } else {
         format!(", at most {} unacknowledged per publisher", load.in_flight)
     };
-    println!(
-        "\nMQTT QoS {}, {} publishers → {} subscribers on bench/#, {}-byte payloads, {:.1} s steps{in_flight}; \
-         a rate passes when all is delivered with p99 < {} ms",
-        load.qos.bits(),
-        load.publishers,
-        load.subscribers,
-        load.size.max(24),
-        load.step.as_secs_f64(),
-        load.p99_limit.as_millis()
-    );
-    println!(
-        "{:<30} {:>20} {:>20} {:>8}",
-        "", "direct (Mosquitto)", "through the gateway", "ratio"
+    mqtt_heading(
+        load,
+        "",
+        &in_flight,
+        ("direct (Mosquitto)", "through the gateway"),
     );
     let published = |step: Option<&mqtt::Step>| step.map_or(0.0, |step| step.rate as f64);
     let delivered = |step: Option<&mqtt::Step>| {
@@ -174,19 +166,11 @@ pub fn tls(connections: usize, duration: Duration, plain: &TlsResult, secured: &
 
 /// The MQTT proxy's highest publish rates with and without a tls server in front of it.
 pub fn mqtt_tls(load: &mqtt::Load, plain: Option<&mqtt::Step>, secured: Option<&mqtt::Step>) {
-    println!(
-        "\nMQTT QoS {} through the gateway to Mosquitto, {} publishers → {} subscribers, {}-byte \
-         payloads, {:.1} s steps; a rate passes when all is delivered with p99 < {} ms",
-        load.qos.bits(),
-        load.publishers,
-        load.subscribers,
-        load.size.max(24),
-        load.step.as_secs_f64(),
-        load.p99_limit.as_millis()
-    );
-    println!(
-        "{:<30} {:>20} {:>20} {:>8}",
-        "", "tcp → mqtt", "tls → mqtt", "ratio"
+    mqtt_heading(
+        load,
+        " through the gateway to Mosquitto",
+        "",
+        ("tcp → mqtt", "tls → mqtt"),
     );
     let published = |step: Option<&mqtt::Step>| step.map_or(0.0, |step| step.rate as f64);
     let p50 = |step: Option<&mqtt::Step>| step.map_or(0.0, |step| us(step.p50));
@@ -197,4 +181,22 @@ pub fn mqtt_tls(load: &mqtt::Load, plain: Option<&mqtt::Step>, secured: Option<&
         0,
     );
     wide_row("  latency p50 there (µs)", p50(plain), p50(secured), 0);
+}
+
+/// The title of an MQTT comparison (the load it ran) and its column headings.
+fn mqtt_heading(load: &mqtt::Load, route: &str, in_flight: &str, columns: (&str, &str)) {
+    println!(
+        "\nMQTT QoS {}{route}, {} publishers → {} subscribers on bench/#, {}-byte payloads, \
+         {:.1} s steps{in_flight}; a rate passes when all is delivered with p99 < {} ms",
+        load.qos.bits(),
+        load.publishers,
+        load.subscribers,
+        load.size.max(24),
+        load.step.as_secs_f64(),
+        load.p99_limit.as_millis()
+    );
+    println!(
+        "{:<30} {:>20} {:>20} {:>8}",
+        "", columns.0, columns.1, "ratio"
+    );
 }
