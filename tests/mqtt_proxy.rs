@@ -5,86 +5,12 @@ mod support;
 
 use std::time::Duration;
 
-use support::mosquitto::{publish, stdout, Broker, Subscriber};
+use support::mosquitto::{publish, stdout, Subscriber};
+use support::proxy::{round_trip, setup, V311, V5};
 use support::raw_mqtt::{connect_packet, RawClient};
-use support::{free_port, Gateway};
 use zilla_binding_mqtt::codec::{
     Packet, ProtocolVersion, Publish, QoS, Subscribe, Subscription, SubscriptionOptions,
 };
-
-fn proxy_config(port: u16, broker: u16) -> String {
-    format!(
-        "name: test
-bindings:
-  north_tcp_server:
-    type: tcp
-    kind: server
-    options:
-      host: 127.0.0.1
-      port: {port}
-    exit: north_mqtt_server
-  north_mqtt_server:
-    type: mqtt
-    kind: server
-    exit: north_mqtt_client
-  north_mqtt_client:
-    type: mqtt
-    kind: client
-    exit: south_tcp_client
-  south_tcp_client:
-    type: tcp
-    kind: client
-    options:
-      host: 127.0.0.1
-      port: {broker}
-telemetry:
-  exporters:
-    stdout_logs_exporter:
-      type: stdout
-"
-    )
-}
-
-struct Setup {
-    broker: Broker,
-    _gateway: Gateway,
-    port: u16,
-}
-
-fn setup() -> Setup {
-    let broker = Broker::start();
-    let port = free_port();
-    let gateway = Gateway::start(&proxy_config(port, broker.port), &[]);
-    Setup {
-        broker,
-        _gateway: gateway,
-        port,
-    }
-}
-
-const V5: &str = "mqttv5";
-const V311: &str = "mqttv311";
-
-fn round_trip(setup: &Setup, version: &str, qos: &str) {
-    let topic = format!("sensors/{version}/{qos}");
-    let subscriber = Subscriber::start(
-        setup.port,
-        &[
-            "-V", version, "-q", qos, "-t", &topic, "-C", "1", "-W", "10", "-F", "%t %q %p",
-        ],
-    );
-    let published = publish(
-        setup.port,
-        &["-V", version, "-q", qos, "-t", &topic, "-m", "Hello, world"],
-    );
-    assert!(published.status.success(), "{published:?}");
-    let output = subscriber.wait();
-    assert!(output.status.success(), "{output:?}");
-    assert_eq!(
-        stdout(&output).trim(),
-        format!("{topic} {qos} Hello, world")
-    );
-}
 
 #[test]
 fn publish_and_subscribe_through_the_gateway_at_every_qos_in_both_versions() {
@@ -352,76 +278,6 @@ fn a_persistent_session_gets_the_qos1_messages_queued_while_it_was_away() {
 }
 
 #[test]
-fn an_empty_client_id_gets_an_assigned_one_in_v5() {
-    let setup = setup();
-    let mut client = RawClient::connect(setup.port, ProtocolVersion::V5);
-    client.send(&connect_packet("", 30, ProtocolVersion::V5));
-    match client.receive(Duration::from_secs(5)) {
-        Some(Packet::Connack(connack)) => {
-            assert_eq!(connack.reason_code, 0);
-            let assigned = connack
-                .properties
-                .assigned_client_identifier
-                .unwrap_or_default();
-            assert!(!assigned.is_empty());
-        }
-        other => panic!("expected CONNACK, got {other:?}"),
-    }
-}
-
-#[test]
-fn the_brokers_server_keep_alive_reaches_v5_clients() {
-    let broker = Broker::start_with(free_port(), "max_keepalive 10\n");
-    let port = free_port();
-    let _gateway = Gateway::start(&proxy_config(port, broker.port), &[]);
-    let mut client = RawClient::connect(port, ProtocolVersion::V5);
-    client.send(&connect_packet("kept", 60, ProtocolVersion::V5));
-    match client.receive(Duration::from_secs(5)) {
-        Some(Packet::Connack(connack)) => {
-            assert_eq!(connack.reason_code, 0);
-            assert_eq!(connack.properties.server_keep_alive, Some(10));
-        }
-        other => panic!("expected CONNACK, got {other:?}"),
-    }
-}
-
-#[test]
-fn keep_alive_expiry_closes_the_connection() {
-    let setup = setup();
-    let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
-    client.send(&connect_packet("sleepy", 1, ProtocolVersion::V3_1_1));
-    assert!(matches!(
-        client.receive(Duration::from_secs(5)),
-        Some(Packet::Connack(_))
-    ));
-    // 1.5 × 1 s without a packet, with some slack.
-    assert!(client.closed_within(Duration::from_secs(4)));
-}
-
-#[test]
-fn a_first_packet_that_is_not_connect_is_closed_without_an_answer() {
-    let setup = setup();
-    let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
-    client.send_raw(&[0xC0, 0x00]); // PINGREQ
-    assert!(client.closed_within(Duration::from_secs(5)));
-    assert!(client.leftover().is_empty());
-}
-
-#[test]
-fn malformed_and_oversized_packets_close_the_connection_and_the_gateway_carries_on() {
-    let setup = setup();
-    // A CONNECT whose protocol name length runs past the packet.
-    let mut malformed = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
-    malformed.send_raw(&[0x10, 0x04, 0x00, 0xFF, b'M', b'Q']);
-    assert!(malformed.closed_within(Duration::from_secs(5)));
-    // A declared remaining length of ~256 MB.
-    let mut oversized = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
-    oversized.send_raw(&[0x10, 0xFF, 0xFF, 0xFF, 0x7F]);
-    assert!(oversized.closed_within(Duration::from_secs(5)));
-    round_trip(&setup, V311, "1");
-}
-
-#[test]
 fn v5_topic_aliases_are_resolved_for_the_upstream() {
     let setup = setup();
     let subscriber = Subscriber::start(
@@ -456,23 +312,6 @@ fn v5_topic_aliases_are_resolved_for_the_upstream() {
 }
 
 #[test]
-fn the_gateway_refuses_cleanly_while_the_broker_is_down_and_recovers_when_it_is_back() {
-    let mut setup = setup();
-    let broker_port = setup.broker.port;
-    setup.broker.stop();
-    let mut client = RawClient::connect(setup.port, ProtocolVersion::V5);
-    client.send(&connect_packet("patient", 30, ProtocolVersion::V5));
-    match client.receive(Duration::from_secs(8)) {
-        Some(Packet::Connack(connack)) => assert!(connack.reason_code >= 0x80, "{connack:?}"),
-        None => {} // closed without an answer is also a clean refusal
-        other => panic!("unexpected {other:?}"),
-    }
-    // The broker comes back on the same port.
-    let _again = Broker::start_on(broker_port);
-    round_trip(&setup, V5, "1");
-}
-
-#[test]
 fn an_independent_v5_client_library_works_through_the_gateway() {
     let setup = setup();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/paho_v5.py");
@@ -487,45 +326,4 @@ fn an_independent_v5_client_library_works_through_the_gateway() {
         stdout(&output),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// A 3.1.1 client cannot be told a receive maximum, so it may have more QoS 1 messages in flight
-/// than the broker behind the gateway accepts (Mosquitto's default is 20): the gateway paces them
-/// upstream instead of disconnecting the client.
-#[test]
-fn a_v3_publisher_with_many_qos1_in_flight_is_paced_not_disconnected() {
-    let setup = setup();
-    let subscriber = Subscriber::start(
-        setup.port,
-        &["-t", "burst", "-q", "1", "-C", "200", "-W", "15"],
-    );
-    let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
-    client.send(&connect_packet(
-        "burst-publisher",
-        30,
-        ProtocolVersion::V3_1_1,
-    ));
-    assert!(matches!(
-        client.receive(Duration::from_secs(5)),
-        Some(Packet::Connack(_))
-    ));
-    for id in 1..=200u16 {
-        client.send(&Packet::Publish(Publish {
-            dup: false,
-            qos: QoS::AtLeastOnce,
-            retain: false,
-            topic: "burst".to_owned(),
-            packet_id: std::num::NonZeroU16::new(id),
-            properties: Default::default(),
-            payload: bytes::Bytes::from(format!("m{id}")),
-        }));
-    }
-    let mut acknowledged = 0;
-    while acknowledged < 200 {
-        match client.receive(Duration::from_secs(10)) {
-            Some(Packet::Puback(_)) => acknowledged += 1,
-            other => panic!("after {acknowledged} PUBACKs: {other:?}"),
-        }
-    }
-    assert_eq!(stdout(&subscriber.wait()).lines().count(), 200);
 }

@@ -4,6 +4,7 @@
 pub mod jwt;
 pub mod mosquitto;
 pub mod project;
+pub mod proxy;
 pub mod raw_mqtt;
 pub mod reload;
 
