@@ -3,10 +3,19 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use tokio::process::{Child, Command};
+
+/// Properties given to every gateway this run starts.
+static PROPERTIES: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Sets the properties every gateway started from now on gets; only the first call counts.
+pub fn set_properties(properties: Vec<String>) {
+    let _ = PROPERTIES.set(properties);
+}
 
 pub struct Gateway {
     child: Child,
@@ -43,6 +52,11 @@ impl Gateway {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// CPU time and system calls the gateway has spent so far.
+    pub fn usage(&self) -> crate::usage::Usage {
+        crate::usage::Usage::of(self.child.id())
     }
 
     /// Resident memory of the gateway process, from /proc.
@@ -95,6 +109,13 @@ fn spawn(binary: &Path, config: &Path, engine: &Path) -> anyhow::Result<Child> {
         .arg(config)
         .arg("-P")
         .arg(format!("zilla.engine.directory={}", engine.display()))
+        .args(
+            PROPERTIES
+                .get()
+                .into_iter()
+                .flatten()
+                .flat_map(|property| ["-P", property.as_str()]),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)

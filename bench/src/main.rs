@@ -5,6 +5,7 @@ mod gateway;
 mod mqtt;
 mod report;
 mod tls;
+mod usage;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,6 +18,10 @@ use zilla_binding_mqtt::codec::QoS;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A property for every gateway started (`-P name=value`, as `zilla start` takes it),
+    /// e.g. `-P zilla.engine.workers=1`; repeatable.
+    #[arg(short = 'P', long = "property", global = true)]
+    properties: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -113,10 +118,14 @@ struct MqttOptions {
     /// Qualities of service to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "0,1")]
     qos: Vec<u8>,
+    /// Measure latency and cost at this offered rate only, without searching for the maxima.
+    #[arg(long)]
+    rate: Option<u64>,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    gateway::set_properties(cli.properties);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -190,22 +199,43 @@ async fn measure_mqtt(
             search_steps: options.search_steps,
             in_flight: options.in_flight.max(1),
         };
+        if let Some(rate) = options.rate {
+            let measured = measure_cost(broker, gateway, &load, rate, &clock).await?;
+            report::mqtt_at_rate(&load, &measured);
+            continue;
+        }
         let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
         let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;
         let rate = direct.as_ref().map_or(1_000, |step| step.rate / 2).max(100);
-        let direct_latency =
-            mqtt::measure_at("direct", broker.address(), &load, rate, &clock).await?;
-        let through_latency =
-            mqtt::measure_at("gateway", gateway.address(), &load, rate, &clock).await?;
-        report::mqtt(
-            &load,
-            direct.as_ref(),
-            through.as_ref(),
-            &direct_latency,
-            &through_latency,
-        );
+        let measured = measure_cost(broker, gateway, &load, rate, &clock).await?;
+        report::mqtt(&load, direct.as_ref(), through.as_ref(), &measured);
     }
     Ok(())
+}
+
+/// One step at `rate` straight to the broker and one through the gateway, each with what the
+/// processes serving it spent.
+async fn measure_cost(
+    broker: &mqtt::Mosquitto,
+    gateway: &gateway::Gateway,
+    load: &mqtt::Load,
+    rate: u64,
+    clock: &mqtt::Clock,
+) -> anyhow::Result<report::AtRate> {
+    let before = broker.usage();
+    let direct = mqtt::measure_at("direct", broker.address(), load, rate, clock).await?;
+    let direct_usage = broker.usage().since(before);
+    let (broker_before, gateway_before) = (broker.usage(), gateway.usage());
+    let through = mqtt::measure_at("gateway", gateway.address(), load, rate, clock).await?;
+    let broker_spent = broker.usage().since(broker_before);
+    let gateway_spent = gateway.usage().since(gateway_before);
+    Ok(report::AtRate {
+        direct,
+        through,
+        direct_usage,
+        through_broker_usage: broker_spent,
+        through_gateway_usage: gateway_spent,
+    })
 }
 
 async fn run_tls(options: TlsOptions) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::echo::{EchoResult, Load};
 use crate::mqtt;
 use crate::tls::TlsResult;
+use crate::usage::Usage;
 use zilla_binding_mqtt::codec::QoS;
 
 pub fn startup(samples: &[Duration]) {
@@ -51,25 +52,26 @@ pub fn echo(load: &Load, direct: &EchoResult, through: &EchoResult) {
     );
 }
 
-/// One QoS: the maximum rates, then the latency at half the direct maximum.
+/// One step straight to the broker and one through the gateway at the same offered rate, with
+/// what the serving processes spent on each.
+pub struct AtRate {
+    pub direct: mqtt::Step,
+    pub through: mqtt::Step,
+    /// The broker, serving the clients itself.
+    pub direct_usage: Usage,
+    /// The broker, serving the gateway.
+    pub through_broker_usage: Usage,
+    pub through_gateway_usage: Usage,
+}
+
+/// One QoS: the maximum rates, then the latency and cost at half the direct maximum.
 pub fn mqtt(
     load: &mqtt::Load,
     direct: Option<&mqtt::Step>,
     through: Option<&mqtt::Step>,
-    direct_latency: &mqtt::Step,
-    through_latency: &mqtt::Step,
+    measured: &AtRate,
 ) {
-    let in_flight = if load.qos == QoS::AtMostOnce {
-        String::new()
-    } else {
-        format!(", at most {} unacknowledged per publisher", load.in_flight)
-    };
-    mqtt_heading(
-        load,
-        "",
-        &in_flight,
-        ("direct (Mosquitto)", "through the gateway"),
-    );
+    mqtt_comparison_heading(load);
     let published = |step: Option<&mqtt::Step>| step.map_or(0.0, |step| step.rate as f64);
     let delivered = |step: Option<&mqtt::Step>| {
         step.map_or(0.0, |step| step.delivered_rate(load.subscribers) as f64)
@@ -88,27 +90,71 @@ pub fn mqtt(
     );
     println!(
         "at {} published msgs/s (half the direct max):",
-        direct_latency.rate
+        measured.direct.rate
     );
-    wide_row(
-        "  latency p50 (µs)",
-        us(direct_latency.p50),
-        us(through_latency.p50),
-        0,
+    at_rate_rows(load, measured);
+}
+
+/// One QoS at a rate given on the command line.
+pub fn mqtt_at_rate(load: &mqtt::Load, measured: &AtRate) {
+    mqtt_comparison_heading(load);
+    println!("at {} published msgs/s:", measured.direct.rate);
+    at_rate_rows(load, measured);
+}
+
+fn mqtt_comparison_heading(load: &mqtt::Load) {
+    let in_flight = if load.qos == QoS::AtMostOnce {
+        String::new()
+    } else {
+        format!(", at most {} unacknowledged per publisher", load.in_flight)
+    };
+    mqtt_heading(
+        load,
+        "",
+        &in_flight,
+        ("direct (Mosquitto)", "through the gateway"),
     );
-    wide_row(
-        "  latency p99 (µs)",
-        us(direct_latency.p99),
-        us(through_latency.p99),
-        0,
-    );
+}
+
+fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {
+    let (direct, through) = (&measured.direct, &measured.through);
+    wide_row("  latency p50 (µs)", us(direct.p50), us(through.p50), 0);
+    wide_row("  latency p99 (µs)", us(direct.p99), us(through.p99), 0);
     println!(
         "{:<30} {:>20} {:>20.0}",
         "  added p50 (µs)",
         "",
-        us(through_latency.p50) - us(direct_latency.p50)
+        us(through.p50) - us(direct.p50)
     );
-    for (label, step) in [("direct", direct_latency), ("gateway", through_latency)] {
+    // Charged per delivered message: what one subscriber receiving one message cost.
+    let per_message = |usage: Usage, step: &mqtt::Step| {
+        let messages = step.delivered.max(1) as f64;
+        (us(usage.cpu) / messages, usage.runs as f64 / messages)
+    };
+    let (direct_cpu, direct_runs) = per_message(measured.direct_usage, direct);
+    let (broker_cpu, broker_runs) = per_message(measured.through_broker_usage, through);
+    let (gateway_cpu, gateway_runs) = per_message(measured.through_gateway_usage, through);
+    wide_row(
+        "  CPU µs per message",
+        direct_cpu,
+        broker_cpu + gateway_cpu,
+        2,
+    );
+    println!(
+        "{:<30} {:>20} {:>20.2}",
+        "    of which the gateway", "", gateway_cpu
+    );
+    wide_row(
+        "  wakeups per message",
+        direct_runs,
+        broker_runs + gateway_runs,
+        2,
+    );
+    println!(
+        "{:<30} {:>20} {:>20.2}",
+        "    of which the gateway", "", gateway_runs
+    );
+    for (label, step) in [("direct", direct), ("gateway", through)] {
         if !step.passed {
             println!(
                 "  note: the {label} latency run did not pass: {}, {} of {} delivered",

@@ -61,6 +61,11 @@ impl Mosquitto {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
+    /// CPU time and system calls the broker has spent so far.
+    pub fn usage(&self) -> crate::usage::Usage {
+        crate::usage::Usage::of(self.child.id())
+    }
+
     pub async fn stop(mut self) -> anyhow::Result<()> {
         self.child.kill().await?;
         Ok(())
