@@ -312,6 +312,83 @@ fn v5_topic_aliases_are_resolved_for_the_upstream() {
 }
 
 #[test]
+fn v5_clients_that_accept_topic_aliases_get_them_on_repeated_topics() {
+    let setup = setup();
+    let mut accepting = aliased_subscriber(setup.port, "accepts-aliases", Some(2));
+    let mut declining = aliased_subscriber(setup.port, "declines-aliases", None);
+    // Through the gateway a SUBACK may come back before the broker applies the subscription.
+    std::thread::sleep(Duration::from_millis(200));
+    const TOPICS: [&str; 5] = [
+        "aliased/one",
+        "aliased/one",
+        "aliased/two",
+        "aliased/three",
+        "aliased/one",
+    ];
+    for topic in TOPICS {
+        let published = publish(setup.port, &["-t", topic, "-m", topic]);
+        assert!(published.status.success());
+    }
+
+    let received = |client: &mut RawClient| -> Vec<(String, Option<u16>, String)> {
+        (0..5)
+            .map(|_| match client.receive(Duration::from_secs(10)) {
+                Some(Packet::Publish(publish)) => (
+                    publish.topic,
+                    publish.properties.topic_alias,
+                    String::from_utf8_lossy(&publish.payload).into_owned(),
+                ),
+                other => panic!("expected a PUBLISH, got {other:?}"),
+            })
+            .collect()
+    };
+    let named = |topic: &str, alias: Option<u16>| (topic.to_owned(), alias, topic.to_owned());
+    let aliased = |alias: u16, payload: &str| (String::new(), Some(alias), payload.to_owned());
+    assert_eq!(
+        received(&mut accepting),
+        [
+            named("aliased/one", Some(1)),
+            aliased(1, "aliased/one"),
+            named("aliased/two", Some(2)),
+            // Both aliases taken: the one assigned longest ago goes to the new topic.
+            named("aliased/three", Some(1)),
+            named("aliased/one", Some(2)),
+        ]
+    );
+    assert_eq!(
+        received(&mut declining),
+        TOPICS.map(|topic| named(topic, None))
+    );
+}
+
+/// A v5 client subscribed to `aliased/#` that announced `topic_alias_maximum`.
+fn aliased_subscriber(port: u16, client_id: &str, topic_alias_maximum: Option<u16>) -> RawClient {
+    let mut client = RawClient::connect(port, ProtocolVersion::V5);
+    let mut connect = connect_packet(client_id, 30, ProtocolVersion::V5);
+    if let Packet::Connect(connect) = &mut connect {
+        connect.properties.topic_alias_maximum = topic_alias_maximum;
+    }
+    client.send(&connect);
+    assert!(matches!(
+        client.receive(Duration::from_secs(5)),
+        Some(Packet::Connack(_))
+    ));
+    client.send(&Packet::Subscribe(Subscribe {
+        packet_id: std::num::NonZeroU16::MIN,
+        properties: Default::default(),
+        subscriptions: vec![Subscription {
+            filter: "aliased/#".to_owned(),
+            options: SubscriptionOptions::default(),
+        }],
+    }));
+    assert!(matches!(
+        client.receive(Duration::from_secs(5)),
+        Some(Packet::Suback(_))
+    ));
+    client
+}
+
+#[test]
 fn an_independent_v5_client_library_works_through_the_gateway() {
     let setup = setup();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/paho_v5.py");

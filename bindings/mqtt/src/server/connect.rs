@@ -9,6 +9,7 @@ use super::app_streams::Role;
 use super::close::{reset_code, Ending};
 use super::connection::{Client, Connection, Flow, Phase};
 use super::login::settle_client_id;
+use super::outbound_aliases::OutboundAliases;
 use crate::codec::{
     reason, Connack, Connect, Disconnect, Packet, Properties, ProtocolVersion, QoS,
 };
@@ -79,6 +80,7 @@ impl Connection {
             self.net.max_outbound = usize::try_from(maximum).unwrap_or(usize::MAX);
         }
         self.outbound.receive_maximum = properties.receive_maximum.unwrap_or(u16::MAX);
+        self.outbound.aliases = OutboundAliases::new(properties.topic_alias_maximum.unwrap_or(0));
         let session_expiry = match connect.protocol {
             ProtocolVersion::V5 => properties.session_expiry_interval.unwrap_or(0),
             ProtocolVersion::V3_1_1 if connect.clean_start => 0,

@@ -10,6 +10,7 @@ use zilla_engine::frame::Data;
 
 use super::app_streams::{AppStream, Partial, StreamId};
 use super::connection::{Connection, Flow};
+use super::outbound_aliases::{AliasUse, OutboundAliases};
 use crate::codec::{Packet, PacketId, Properties, Publish, PublishAck, QoS};
 use crate::contract::MessageEx;
 
@@ -21,6 +22,8 @@ pub struct Outbound {
     next_id: u16,
     /// The client's Receive Maximum.
     pub receive_maximum: u16,
+    /// Topic aliases the client accepts on its messages.
+    pub aliases: OutboundAliases,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +40,7 @@ impl Default for Outbound {
             in_flight: BTreeMap::new(),
             next_id: 1,
             receive_maximum: u16::MAX,
+            aliases: OutboundAliases::default(),
         }
     }
 }
@@ -94,20 +98,35 @@ impl Connection {
             },
         };
         let v5 = self.net.is_v5();
+        let alias = match v5 {
+            true => self.outbound.aliases.lookup(&message.topic),
+            false => AliasUse::Plain,
+        };
+        let (topic, topic_alias, assigned) = match alias {
+            AliasUse::Plain => (message.topic, None, None),
+            AliasUse::Assign(alias) => (message.topic.clone(), Some(alias), Some(message.topic)),
+            AliasUse::Known(alias) => (String::new(), Some(alias), None),
+        };
         let publish = Publish {
             dup: false,
             qos: message.qos,
             retain: message.retain,
-            topic: message.topic,
+            topic,
             packet_id,
             properties: if v5 {
-                publish_properties(&message.properties, message.subscription_ids)
+                Properties {
+                    topic_alias,
+                    ..publish_properties(&message.properties, message.subscription_ids)
+                }
             } else {
                 Properties::default()
             },
             payload,
         };
         let queued = self.net.queue(&Packet::Publish(publish));
+        if let (Ok(()), Some(topic)) = (&queued, assigned) {
+            self.outbound.aliases.sent(&topic, alias);
+        }
         let Some(stream) = self.streams.get_mut(id) else {
             return ControlFlow::Continue(());
         };

@@ -15,6 +15,7 @@ mod connection;
 mod deliver;
 mod login;
 mod network;
+mod outbound_aliases;
 mod publish;
 mod reauthorize;
 mod routing;

@@ -1,0 +1,138 @@
+//! Topic aliases on the messages sent to an MQTT 5 client that accepts them (its CONNECT's
+//! Topic Alias Maximum): the first message on a topic carries the topic and an alias, later
+//! ones only the alias. A subscriber receiving a few long topics over and over saves most of
+//! each topic's bytes.
+//!
+//! Aliases live as long as the network connection. Once every alias is taken, a new topic
+//! takes over the alias assigned longest ago: the PUBLISH carrying both tells the client of the
+//! change, so no message ever depends on a mapping the client has not seen.
+
+use std::collections::HashMap;
+
+/// Aliases handed out to one client at most, whatever it accepts: each holds a copy of its
+/// topic, so this bounds what a client can make the connection keep.
+pub const MAXIMUM: u16 = 256;
+
+/// How a message's topic goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasUse {
+    /// As a topic name, without an alias.
+    Plain,
+    /// As the topic name with this alias, which the client learns from it.
+    Assign(u16),
+    /// As this alias alone, with an empty topic name.
+    Known(u16),
+}
+
+#[derive(Debug, Default)]
+pub struct OutboundAliases {
+    maximum: u16,
+    by_topic: HashMap<String, u16>,
+    /// The topic of alias `n` at index `n - 1`.
+    topics: Vec<String>,
+    /// The alias the next topic takes over once all are taken.
+    next_reused: u16,
+}
+
+impl OutboundAliases {
+    /// Aliases for a client that accepts up to `client_maximum` (0: none).
+    pub fn new(client_maximum: u16) -> Self {
+        Self {
+            maximum: client_maximum.min(MAXIMUM),
+            next_reused: 1,
+            ..Self::default()
+        }
+    }
+
+    /// How a message on `topic` should go out. Nothing changes until [`Self::sent`] says it
+    /// did, so a message that could not be sent leaves the client's view and ours alike.
+    pub fn lookup(&self, topic: &str) -> AliasUse {
+        if self.maximum == 0 || topic.is_empty() {
+            return AliasUse::Plain;
+        }
+        if let Some(&alias) = self.by_topic.get(topic) {
+            return AliasUse::Known(alias);
+        }
+        match u16::try_from(self.topics.len() + 1) {
+            Ok(alias) if alias <= self.maximum => AliasUse::Assign(alias),
+            _ => AliasUse::Assign(self.next_reused),
+        }
+    }
+
+    /// Records that a message on `topic` went out as `used` said.
+    pub fn sent(&mut self, topic: &str, used: AliasUse) {
+        let AliasUse::Assign(alias) = used else {
+            return;
+        };
+        let index = usize::from(alias) - 1;
+        if index == self.topics.len() {
+            self.topics.push(topic.to_owned());
+        } else if let Some(slot) = self.topics.get_mut(index) {
+            let previous = std::mem::replace(slot, topic.to_owned());
+            self.by_topic.remove(&previous);
+            self.next_reused = if alias >= self.maximum { 1 } else { alias + 1 };
+        } else {
+            return;
+        }
+        self.by_topic.insert(topic.to_owned(), alias);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(aliases: &mut OutboundAliases, topic: &str) -> AliasUse {
+        let used = aliases.lookup(topic);
+        aliases.sent(topic, used);
+        used
+    }
+
+    #[test]
+    fn a_client_without_a_maximum_gets_plain_topics() {
+        let mut aliases = OutboundAliases::new(0);
+        assert_eq!(send(&mut aliases, "a/b"), AliasUse::Plain);
+        assert_eq!(send(&mut aliases, "a/b"), AliasUse::Plain);
+    }
+
+    #[test]
+    fn the_first_message_assigns_and_later_ones_use_the_alias() {
+        let mut aliases = OutboundAliases::new(2);
+        assert_eq!(send(&mut aliases, "a"), AliasUse::Assign(1));
+        assert_eq!(send(&mut aliases, "b"), AliasUse::Assign(2));
+        assert_eq!(send(&mut aliases, "a"), AliasUse::Known(1));
+        assert_eq!(send(&mut aliases, "b"), AliasUse::Known(2));
+    }
+
+    #[test]
+    fn once_full_the_oldest_assignment_is_taken_over_in_turn() {
+        let mut aliases = OutboundAliases::new(2);
+        send(&mut aliases, "a");
+        send(&mut aliases, "b");
+        assert_eq!(send(&mut aliases, "c"), AliasUse::Assign(1));
+        assert_eq!(send(&mut aliases, "a"), AliasUse::Assign(2));
+        assert_eq!(send(&mut aliases, "c"), AliasUse::Known(1));
+        assert_eq!(send(&mut aliases, "b"), AliasUse::Assign(1));
+        assert_eq!(send(&mut aliases, "a"), AliasUse::Known(2));
+    }
+
+    #[test]
+    fn a_message_that_was_not_sent_assigns_nothing() {
+        let mut aliases = OutboundAliases::new(4);
+        assert_eq!(aliases.lookup("a"), AliasUse::Assign(1));
+        assert_eq!(aliases.lookup("a"), AliasUse::Assign(1));
+        assert_eq!(send(&mut aliases, "b"), AliasUse::Assign(1));
+    }
+
+    #[test]
+    fn the_clients_maximum_is_capped() {
+        let mut aliases = OutboundAliases::new(u16::MAX);
+        for index in 0..MAXIMUM {
+            assert_eq!(
+                send(&mut aliases, &format!("t/{index}")),
+                AliasUse::Assign(index + 1)
+            );
+        }
+        assert_eq!(send(&mut aliases, "t/next"), AliasUse::Assign(1));
+    }
+}
