@@ -14,15 +14,21 @@ use crate::settings::EngineSettings;
 /// Every binding, guard, vault, store and exporter factory this binary is built with, as the
 /// default engine properties set them up.
 pub fn registry() -> Registry {
-    registry_with(zilla_binding_tls::DEFAULT_HANDSHAKE_TIMEOUT)
+    registry_with(
+        zilla_binding_tls::DEFAULT_HANDSHAKE_TIMEOUT,
+        zilla_binding_mqtt::MqttProperties::default(),
+    )
 }
 
 /// The same factories, set up as `settings` say (the engine properties bindings read).
 pub fn registry_for(settings: &EngineSettings) -> Registry {
-    registry_with(settings.tls_handshake_timeout)
+    registry_with(settings.tls_handshake_timeout, settings.mqtt.clone())
 }
 
-fn registry_with(tls_handshake_timeout: Duration) -> Registry {
+fn registry_with(
+    tls_handshake_timeout: Duration,
+    mqtt: zilla_binding_mqtt::MqttProperties,
+) -> Registry {
     Registry::new()
         .binding(zilla_binding_tcp::TcpBindingFactory::new())
         .binding(zilla_binding_echo::EchoBindingFactory)
@@ -30,7 +36,9 @@ fn registry_with(tls_handshake_timeout: Duration) -> Registry {
         .binding(
             zilla_binding_tls::TlsBindingFactory::with_handshake_timeout(tls_handshake_timeout),
         )
-        .binding(zilla_binding_mqtt::MqttBindingFactory)
+        .binding(zilla_binding_mqtt::MqttBindingFactory::with_properties(
+            mqtt,
+        ))
         .binding(zilla_binding_mqtt_kafka::MqttKafkaBindingFactory)
         .binding(zilla_binding_kafka::KafkaBindingFactory)
         .binding(zilla_binding_http::HttpBindingFactory)

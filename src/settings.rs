@@ -18,7 +18,8 @@ pub const MAX_CONNECTIONS: &str = "zilla.engine.max.connections";
 pub const WORKER_SPIN: &str = "zilla.engine.worker.spin.micros";
 pub const TLS_HANDSHAKE_TIMEOUT: &str = zilla_binding_tls::HANDSHAKE_TIMEOUT_PROPERTY;
 
-/// Property names this gateway understands; others are accepted with a warning.
+/// Engine property names this gateway understands besides the mqtt bindings' ([`is_known`]);
+/// others are accepted with a warning.
 pub const KNOWN: &[&str] = &[
     CONFIG_URL,
     DIRECTORY,
@@ -58,6 +59,8 @@ pub struct EngineSettings {
     pub worker_spin: Duration,
     /// How long a tls binding waits for a handshake to complete.
     pub tls_handshake_timeout: Duration,
+    /// Limits and timeouts of the mqtt bindings.
+    pub mqtt: zilla_binding_mqtt::MqttProperties,
     pub verbose: bool,
 }
 
@@ -75,7 +78,7 @@ pub fn resolve(overrides: &Overrides) -> anyhow::Result<(EngineSettings, Vec<Str
     let mut warnings = Vec::new();
     for assignment in &overrides.properties {
         let (name, value) = Properties::parse_assignment(assignment);
-        if !KNOWN.contains(&name.as_str()) {
+        if !is_known(&name) {
             warnings.push(format!("warning: unknown property {name} (ignored)"));
         }
         properties.set(name, value);
@@ -131,6 +134,8 @@ fn from_properties(properties: &Properties) -> anyhow::Result<EngineSettings> {
             zilla_binding_tls::parse_handshake_timeout(value).map_err(anyhow::Error::msg)?
         }
     };
+    let mqtt = zilla_binding_mqtt::MqttProperties::from_lookup(|name| properties.get(name))
+        .map_err(anyhow::Error::msg)?;
     let verbose = properties.get(VERBOSE).is_some_and(|value| value == "true");
     Ok(EngineSettings {
         config,
@@ -140,8 +145,14 @@ fn from_properties(properties: &Properties) -> anyhow::Result<EngineSettings> {
         max_connections,
         worker_spin,
         tls_handshake_timeout,
+        mqtt,
         verbose,
     })
+}
+
+/// Whether this gateway reads the property `name`.
+pub fn is_known(name: &str) -> bool {
+    KNOWN.contains(&name) || zilla_binding_mqtt::properties::NAMES.contains(&name)
 }
 
 /// `zilla.engine.config.url` as a local path: a `file:` URL or a plain path.
@@ -306,5 +317,21 @@ mod tests {
         assert_eq!(set, Duration::from_secs(3));
         assert!(warnings.is_empty(), "a known property: {warnings:?}");
         assert!(timeout(vec![format!("{TLS_HANDSHAKE_TIMEOUT}=0")]).is_err());
+    }
+
+    #[test]
+    fn the_mqtt_properties_are_known_and_checked() {
+        let resolved = |properties: Vec<String>| {
+            resolve(&Overrides {
+                properties,
+                ..Overrides::default()
+            })
+        };
+        let name = zilla_binding_mqtt::properties::KEEP_ALIVE_MAXIMUM;
+        let (settings, warnings) = resolved(vec![format!("{name}=30")]).expect("set");
+        assert_eq!(settings.mqtt.keep_alive_maximum, Some(30));
+        assert!(warnings.is_empty(), "a known property: {warnings:?}");
+        let error = resolved(vec![format!("{name}=forever")]).expect_err("refused");
+        assert!(error.to_string().contains(name), "{error}");
     }
 }

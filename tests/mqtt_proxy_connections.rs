@@ -47,6 +47,42 @@ fn the_brokers_server_keep_alive_reaches_v5_clients() {
 }
 
 #[test]
+fn zillas_mqtt_properties_set_the_servers_limits() {
+    let broker = Broker::start();
+    let port = free_port();
+    let _gateway = Gateway::start_with_args(
+        &proxy_config(port, broker.port),
+        &[
+            "-P",
+            "zilla.binding.mqtt.keep.alive.maximum=5",
+            "-P",
+            "zilla.binding.mqtt.topic.alias.maximum=0",
+            "-P",
+            "zilla.binding.mqtt.connect.timeout=1",
+        ],
+    );
+    let mut client = RawClient::connect(port, ProtocolVersion::V5);
+    client.send(&connect_packet("limited", 60, ProtocolVersion::V5));
+    match client.receive(Duration::from_secs(5)) {
+        Some(Packet::Connack(connack)) => {
+            assert_eq!(connack.reason_code, 0);
+            assert_eq!(connack.properties.server_keep_alive, Some(5));
+            assert_eq!(connack.properties.topic_alias_maximum, None, "no aliases");
+        }
+        other => panic!("expected CONNACK, got {other:?}"),
+    }
+    // A connection that never sends CONNECT is closed after one second, not the default three.
+    let mut silent = RawClient::connect(port, ProtocolVersion::V5);
+    let opened = std::time::Instant::now();
+    assert!(silent.closed_within(Duration::from_secs(5)));
+    assert!(
+        opened.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        opened.elapsed()
+    );
+}
+
+#[test]
 fn keep_alive_expiry_closes_the_connection() {
     let setup = setup();
     let mut client = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);

@@ -10,10 +10,20 @@ use zilla_engine::config::model::Kind;
 
 use crate::conditions::MqttConditionConfig;
 use crate::options::{MqttClientOptions, MqttServerOptions};
+use crate::properties::MqttProperties;
 
 /// Builds `type: mqtt` bindings, kinds `server` and `client`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MqttBindingFactory;
+#[derive(Debug, Clone, Default)]
+pub struct MqttBindingFactory {
+    properties: MqttProperties,
+}
+
+impl MqttBindingFactory {
+    /// A factory whose bindings use `properties` for their limits and timeouts.
+    pub fn with_properties(properties: MqttProperties) -> Self {
+        Self { properties }
+    }
+}
 
 impl BindingFactory for MqttBindingFactory {
     fn type_name(&self) -> &'static str {
@@ -44,8 +54,8 @@ impl BindingFactory for MqttBindingFactory {
 
     fn build(&self, context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> {
         match context.config.kind {
-            Kind::Client => crate::client::build(context),
-            _ => crate::server::build(context),
+            Kind::Client => crate::client::build(context, &self.properties),
+            _ => crate::server::build(context, &self.properties),
         }
     }
 }

@@ -11,7 +11,9 @@ pub mod contract;
 pub mod credentials;
 mod factory;
 pub mod options;
+pub mod properties;
 mod server;
 pub mod topic;
 
 pub use factory::MqttBindingFactory;
+pub use properties::MqttProperties;

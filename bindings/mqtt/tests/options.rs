@@ -98,7 +98,7 @@ fn unknown_fields_are_rejected() {
 
 #[test]
 fn schema_accepts_and_rejects() {
-    let factory = MqttBindingFactory;
+    let factory = MqttBindingFactory::default();
     let server = factory.schema(Kind::Server);
     let server_options = validator(server.options.as_ref().unwrap_or(&Value::Null));
     assert!(server_options.is_valid(&server_options_2x()));
@@ -186,7 +186,7 @@ fn check(config: &BindingConfig) -> Vec<Problem> {
         namespace: &namespace,
         config_dir: Path::new("."),
     };
-    MqttBindingFactory.check(&context)
+    MqttBindingFactory::default().check(&context)
 }
 
 #[test]

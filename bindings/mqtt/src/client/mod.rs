@@ -35,12 +35,16 @@ use crate::codec::reason;
 use crate::conditions::MqttConditionConfig;
 use crate::contract::{MqttBeginEx, MqttResetEx};
 use crate::options::MqttClientOptions;
+use crate::properties::MqttProperties;
 use crate::topic::ClientIdPattern;
 
 use registry::{Opened, Registry};
 use settings::Settings;
 
-pub fn build(context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> {
+pub fn build(
+    context: BuildContext<'_>,
+    properties: &MqttProperties,
+) -> Result<Arc<dyn Binding>, BuildError> {
     let options: MqttClientOptions = context.options()?;
     let routes = Routes::build(&context)?;
     if routes.routes.is_empty() && routes.exit.is_none() {
@@ -53,7 +57,7 @@ pub fn build(context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> 
         shared: Arc::new(Shared {
             id: context.id.clone(),
             routes,
-            settings: Settings::new(&options, context.limits.stream_window),
+            settings: Settings::new(&options, context.limits.stream_window, properties),
             registry: Registry::default(),
         }),
     }))

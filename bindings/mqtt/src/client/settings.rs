@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use crate::options::MqttClientOptions;
+use crate::properties::MqttProperties;
 
-/// Waiting for the broker's TCP connection or its CONNACK, when the options say nothing.
+/// Waiting for the broker's TCP connection when the options say nothing.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Keep-alive toward the broker when the client asked for none. The client's keep-alive only
@@ -26,17 +27,17 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(options: &MqttClientOptions, window: u32) -> Self {
-        let seconds = |value: Option<u32>| {
+    /// Timeouts from `options`, else the CONNACK wait from the engine `properties`
+    /// (`zilla.binding.mqtt.connect.timeout` is the server's wait for a CONNECT, not this).
+    pub fn new(options: &MqttClientOptions, window: u32, properties: &MqttProperties) -> Self {
+        let seconds = |value: Option<u32>, default: Duration| {
             value
                 .filter(|seconds| *seconds > 0)
-                .map_or(DEFAULT_TIMEOUT, |seconds| {
-                    Duration::from_secs(u64::from(seconds))
-                })
+                .map_or(default, |seconds| Duration::from_secs(u64::from(seconds)))
         };
         Self {
-            connect_timeout: seconds(options.connect_timeout),
-            connack_timeout: seconds(options.connack_timeout),
+            connect_timeout: seconds(options.connect_timeout, DEFAULT_TIMEOUT),
+            connack_timeout: seconds(options.connack_timeout, properties.connack_timeout),
             window: window.max(1),
         }
     }

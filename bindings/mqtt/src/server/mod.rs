@@ -32,12 +32,16 @@ use zilla_engine::stream::StreamEnd;
 use zilla_engine::telemetry::events::Events;
 
 use crate::options::MqttServerOptions;
+use crate::properties::MqttProperties;
 use connection::Connection;
 use login::Login;
 use routing::Router;
 use settings::Settings;
 
-pub fn build(context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> {
+pub fn build(
+    context: BuildContext<'_>,
+    properties: &MqttProperties,
+) -> Result<Arc<dyn Binding>, BuildError> {
     let options: MqttServerOptions = context.options()?;
     let router = Router::build(&context)?;
     let login = Login::build(&context, &options)?;
@@ -45,7 +49,7 @@ pub fn build(context: BuildContext<'_>) -> Result<Arc<dyn Binding>, BuildError> 
         id: context.id.clone(),
         router,
         login,
-        settings: Settings::new(context.limits.stream_window),
+        settings: Settings::new(context.limits.stream_window, properties),
         events: context.events.clone(),
         options,
         stopping: watch::Sender::new(false),

@@ -1,8 +1,10 @@
 //! Limits and timeouts of the mqtt server. `options` has no place for them (it mirrors Zilla's
-//! schema), so they are the defaults Zilla's own properties have, or tighter where a Rust
-//! server must bound what it buffers.
+//! schema): some come from the engine properties Zilla has for them, the rest are fixed bounds
+//! on what a connection may make the server buffer.
 
 use std::time::Duration;
+
+use crate::properties::MqttProperties;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -29,15 +31,15 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(window: u32) -> Self {
+    pub fn new(window: u32, properties: &MqttProperties) -> Self {
         Self {
-            connect_timeout: Duration::from_secs(3),
+            connect_timeout: properties.connect_timeout,
             session_timeout: Duration::from_secs(10),
             maximum_packet_size: 1024 * 1024,
             receive_maximum: u16::MAX,
-            topic_alias_maximum: 32,
-            keep_alive_maximum: None,
-            publish_idle: Duration::from_secs(120),
+            topic_alias_maximum: properties.topic_alias_maximum,
+            keep_alive_maximum: properties.keep_alive_maximum,
+            publish_idle: properties.publish_timeout,
             drain_timeout: Duration::from_secs(2),
             linger_timeout: Duration::from_secs(2),
             window: window.max(1024),

@@ -131,7 +131,7 @@ pub fn client(port: u16, options: serde_json::Value) -> Arc<dyn Binding> {
     let mqtt_config = config(json!({
         "type": "mqtt", "kind": "client", "options": options, "exit": "tcp0"
     }));
-    MqttBindingFactory
+    MqttBindingFactory::default()
         .build(context("mqtt0", &mqtt_config, vec![("tcp0", exit)]))
         .unwrap_or_else(|e| panic!("mqtt client: {e}"))
 }

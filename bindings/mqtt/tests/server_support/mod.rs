@@ -265,7 +265,7 @@ impl Gateway {
                 .guards
                 .insert("guard".to_owned(), Arc::new(guard));
         }
-        let mqtt = MqttBindingFactory
+        let mqtt = MqttBindingFactory::default()
             .build(mqtt_context)
             .unwrap_or_else(|e| panic!("build mqtt: {e}"));
 
