@@ -1,9 +1,17 @@
 //! Messages from the broker on their way to the subscribe streams (or the session stream).
 //!
 //! One message is delivered at a time, fragment by fragment within each target's credit;
-//! while it waits for credit the broker is not read any further. A QoS 1/2 message is
-//! acknowledged to the broker once every target acknowledged the window position that ends
-//! it (the server does so when its client acknowledged).
+//! while it waits for credit the broker is not read any further.
+//!
+//! When a QoS 1/2 message is acknowledged to the broker depends on the session:
+//! - A session that outlives its connection: once every target acknowledged the window
+//!   position that ends it (the server does so when its client acknowledged). Until then the
+//!   broker keeps it in the session and sends it again if the client goes away first.
+//! - A session that ends with its connection: as soon as every target has it. The broker would
+//!   drop what its client did not acknowledge anyway, so waiting gains nothing, and it would
+//!   hold the broker's few in-flight slots (Mosquitto allows 20) for a round trip through the
+//!   gateway and the client. Credit still bounds what the gateway holds: the server returns it
+//!   only as its client acknowledges, and without credit the broker is not read.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -42,9 +50,20 @@ pub struct Deliveries {
     current: Option<Dispatch>,
     pending: HashMap<u64, Pending>,
     next_token: u64,
+    /// Acknowledge to the broker once every target has the message, not once each target
+    /// acknowledged it.
+    on_handover: bool,
 }
 
 impl Deliveries {
+    /// Deliveries for a session that lasts `session_expiry` seconds after its connection.
+    pub fn for_session(session_expiry: u32) -> Self {
+        Self {
+            on_handover: session_expiry == 0,
+            ..Self::default()
+        }
+    }
+
     /// No message is waiting for credit: the broker may be read.
     pub fn is_idle(&self) -> bool {
         self.current.is_none()
@@ -95,6 +114,7 @@ impl Deliveries {
             };
             match outcome {
                 Sent::Blocked => return done,
+                Sent::Complete(_) if self.on_handover => {}
                 Sent::Complete(position) => {
                     if let (Some(token), Some(stream)) = (dispatch.token, streams.get_mut(key)) {
                         stream.awaiting.push_back((position, token));

@@ -117,7 +117,12 @@ pub(super) async fn run(
         ids: PacketIds::default(),
         outgoing: Outgoing::default(),
         subscriptions: Subscriptions::default(),
-        deliveries: Deliveries::default(),
+        deliveries: Deliveries::for_session(
+            connack
+                .properties
+                .session_expiry_interval
+                .unwrap_or(asked.session_expiry),
+        ),
         asked_expiry: asked.session_expiry,
         disconnect_expiry: None,
         outcome: None,
