@@ -121,6 +121,9 @@ struct MqttOptions {
     /// Measure latency and cost at this offered rate only, without searching for the maxima.
     #[arg(long)]
     rate: Option<u64>,
+    /// A mosquitto.conf line for the broker, e.g. "max_inflight_messages 100"; repeatable.
+    #[arg(long = "broker-setting")]
+    broker_settings: Vec<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -167,7 +170,7 @@ async fn run_mqtt(options: MqttOptions) -> anyhow::Result<()> {
         }
     }
     // Both processes are killed when dropped, so an early return leaves neither behind.
-    let broker = mqtt::Mosquitto::start(&options.mosquitto).await?;
+    let broker = mqtt::Mosquitto::start(&options.mosquitto, &options.broker_settings).await?;
     let port = gateway::free_port()?;
     let config = mqtt::proxy_config(port, broker.port());
     let gateway = gateway::Gateway::start(&options.binary, port, &config).await?;
@@ -264,7 +267,7 @@ async fn run_tls(options: TlsOptions) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let broker = mqtt::Mosquitto::start(&options.mosquitto).await?;
+    let broker = mqtt::Mosquitto::start(&options.mosquitto, &[]).await?;
     let (plain_port, tls_port) = (gateway::free_port()?, gateway::free_port()?);
     let config = tls::mqtt_config(plain_port, tls_port, broker.port(), &keys);
     let gateway = gateway::Gateway::start(&options.binary, plain_port, &config).await?;

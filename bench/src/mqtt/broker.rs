@@ -21,14 +21,16 @@ pub struct Mosquitto {
 }
 
 impl Mosquitto {
-    pub async fn start(binary: &Path) -> anyhow::Result<Self> {
+    /// Starts the broker with `settings` (mosquitto.conf lines) after the bench's own.
+    pub async fn start(binary: &Path, settings: &[String]) -> anyhow::Result<Self> {
         let dir = TempDir::new()?;
         let port = free_port()?;
         let config = dir.path.join("mosquitto.conf");
         std::fs::write(
             &config,
             format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 10000\n"
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 10000\n{}",
+                settings.iter().map(|line| format!("{line}\n")).collect::<String>()
             ),
         )?;
         let child = Command::new(binary)
