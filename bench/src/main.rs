@@ -121,6 +121,11 @@ struct MqttOptions {
     /// Measure latency and cost at this offered rate only, without searching for the maxima.
     #[arg(long)]
     rate: Option<u64>,
+    /// Put a plain TCP relay (`tcp server → tcp client`) in front of the broker instead of the
+    /// MQTT proxy: what any process in between costs on this machine, the floor under the
+    /// proxy's figures.
+    #[arg(long)]
+    relay: bool,
     /// A mosquitto.conf line for the broker, e.g. "max_inflight_messages 100"; repeatable.
     #[arg(long = "broker-setting")]
     broker_settings: Vec<String>,
@@ -172,7 +177,10 @@ async fn run_mqtt(options: MqttOptions) -> anyhow::Result<()> {
     // Both processes are killed when dropped, so an early return leaves neither behind.
     let broker = mqtt::Mosquitto::start(&options.mosquitto, &options.broker_settings).await?;
     let port = gateway::free_port()?;
-    let config = mqtt::proxy_config(port, broker.port());
+    let config = match options.relay {
+        true => mqtt::relay_config(port, broker.port()),
+        false => mqtt::proxy_config(port, broker.port()),
+    };
     let gateway = gateway::Gateway::start(&options.binary, port, &config).await?;
 
     let result = measure_mqtt(&options, &qualities, &broker, &gateway).await;
@@ -204,16 +212,30 @@ async fn measure_mqtt(
         };
         if let Some(rate) = options.rate {
             let measured = measure_cost(broker, gateway, &load, rate, &clock).await?;
-            report::mqtt_at_rate(&load, &measured);
+            report::mqtt_at_rate(&load, column(options), &measured);
             continue;
         }
         let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
         let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;
         let rate = direct.as_ref().map_or(1_000, |step| step.rate / 2).max(100);
         let measured = measure_cost(broker, gateway, &load, rate, &clock).await?;
-        report::mqtt(&load, direct.as_ref(), through.as_ref(), &measured);
+        report::mqtt(
+            &load,
+            column(options),
+            direct.as_ref(),
+            through.as_ref(),
+            &measured,
+        );
     }
     Ok(())
+}
+
+/// The heading of the gateway's column.
+fn column(options: &MqttOptions) -> &'static str {
+    match options.relay {
+        true => "through a tcp relay",
+        false => "through the gateway",
+    }
 }
 
 /// One step at `rate` straight to the broker and one through the gateway, each with what the

@@ -11,6 +11,6 @@ pub(crate) mod broker;
 mod clients;
 mod search;
 
-pub use broker::{proxy_config, Mosquitto};
+pub use broker::{proxy_config, relay_config, Mosquitto};
 pub use clients::Target;
 pub use search::{find_max, measure_at, Clock, Load, Step};

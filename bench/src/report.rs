@@ -67,11 +67,12 @@ pub struct AtRate {
 /// One QoS: the maximum rates, then the latency and cost at half the direct maximum.
 pub fn mqtt(
     load: &mqtt::Load,
+    through_column: &str,
     direct: Option<&mqtt::Step>,
     through: Option<&mqtt::Step>,
     measured: &AtRate,
 ) {
-    mqtt_comparison_heading(load);
+    mqtt_comparison_heading(load, through_column);
     let published = |step: Option<&mqtt::Step>| step.map_or(0.0, |step| step.rate as f64);
     let delivered = |step: Option<&mqtt::Step>| {
         step.map_or(0.0, |step| step.delivered_rate(load.subscribers) as f64)
@@ -96,24 +97,19 @@ pub fn mqtt(
 }
 
 /// One QoS at a rate given on the command line.
-pub fn mqtt_at_rate(load: &mqtt::Load, measured: &AtRate) {
-    mqtt_comparison_heading(load);
+pub fn mqtt_at_rate(load: &mqtt::Load, through_column: &str, measured: &AtRate) {
+    mqtt_comparison_heading(load, through_column);
     println!("at {} published msgs/s:", measured.direct.rate);
     at_rate_rows(load, measured);
 }
 
-fn mqtt_comparison_heading(load: &mqtt::Load) {
+fn mqtt_comparison_heading(load: &mqtt::Load, through_column: &str) {
     let in_flight = if load.qos == QoS::AtMostOnce {
         String::new()
     } else {
         format!(", at most {} unacknowledged per publisher", load.in_flight)
     };
-    mqtt_heading(
-        load,
-        "",
-        &in_flight,
-        ("direct (Mosquitto)", "through the gateway"),
-    );
+    mqtt_heading(load, "", &in_flight, ("direct (Mosquitto)", through_column));
 }
 
 fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {

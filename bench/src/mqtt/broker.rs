@@ -74,6 +74,28 @@ impl Mosquitto {
     }
 }
 
+/// `tcp server → tcp client → broker`: a plain relay, the least any gateway in between costs.
+pub fn relay_config(port: u16, broker: u16) -> String {
+    format!(
+        "name: bench
+bindings:
+  north_tcp_server:
+    type: tcp
+    kind: server
+    options:
+      host: 127.0.0.1
+      port: {port}
+    exit: south_tcp_client
+  south_tcp_client:
+    type: tcp
+    kind: client
+    options:
+      host: 127.0.0.1
+      port: {broker}
+"
+    )
+}
+
 /// `tcp server → mqtt server → mqtt client → tcp client → broker`.
 pub fn proxy_config(port: u16, broker: u16) -> String {
     format!(
