@@ -1,7 +1,7 @@
 //! The primitive data types of the wire format: integers, variable byte integers, UTF-8 strings
 //! and binary data, read from a packet body and written to a sink.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use super::error::{DecodeError, EncodeError};
 
@@ -43,27 +43,35 @@ impl Reader {
         self.body.split_off(0)
     }
 
+    // Fixed-size fields are read in place: splitting a `Bytes` off for each would touch its
+    // shared reference count twice per field.
+    fn ensure(&self, len: usize) -> Result<(), DecodeError> {
+        if len > self.body.len() {
+            return Err(DecodeError::Truncated);
+        }
+        Ok(())
+    }
+
     pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
-        let bytes = self.take(1)?;
-        bytes.first().copied().ok_or(DecodeError::Truncated)
+        self.ensure(1)?;
+        Ok(self.body.get_u8())
     }
 
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
-        let bytes = self.take(2)?;
-        let array: [u8; 2] = bytes[..].try_into().map_err(|_| DecodeError::Truncated)?;
-        Ok(u16::from_be_bytes(array))
+        self.ensure(2)?;
+        Ok(self.body.get_u16())
     }
 
     pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
-        let bytes = self.take(4)?;
-        let array: [u8; 4] = bytes[..].try_into().map_err(|_| DecodeError::Truncated)?;
-        Ok(u32::from_be_bytes(array))
+        self.ensure(4)?;
+        Ok(self.body.get_u32())
     }
 
     pub(crate) fn variable_integer(&mut self) -> Result<u32, DecodeError> {
         match read_variable_integer(&self.body)? {
             Some((value, len)) => {
-                self.take(len)?;
+                self.ensure(len)?;
+                self.body.advance(len);
                 Ok(value)
             }
             None => Err(DecodeError::Truncated),
@@ -76,12 +84,15 @@ impl Reader {
     }
 
     pub(crate) fn string(&mut self) -> Result<String, DecodeError> {
-        let bytes = self.binary()?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+        let len = usize::from(self.u16()?);
+        self.ensure(len)?;
+        let text = std::str::from_utf8(&self.body[..len]).map_err(|_| DecodeError::InvalidUtf8)?;
         if text.contains('\0') {
             return Err(DecodeError::NullCharacter);
         }
-        Ok(text.to_owned())
+        let text = text.to_owned();
+        self.body.advance(len);
+        Ok(text)
     }
 }
 
