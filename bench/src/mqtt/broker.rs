@@ -77,27 +77,23 @@ impl Mosquitto {
 /// `tcp server → tcp client → broker`: a plain relay, the least any gateway in between costs.
 pub fn relay_config(port: u16, broker: u16) -> String {
     format!(
-        "name: bench
-bindings:
-  north_tcp_server:
-    type: tcp
-    kind: server
-    options:
-      host: 127.0.0.1
-      port: {port}
-    exit: south_tcp_client
-  south_tcp_client:
-    type: tcp
-    kind: client
-    options:
-      host: 127.0.0.1
-      port: {broker}
-"
+        "{}{}",
+        entry(port, "south_tcp_client"),
+        broker_client(broker)
     )
 }
 
 /// `tcp server → mqtt server → mqtt client → tcp client → broker`.
 pub fn proxy_config(port: u16, broker: u16) -> String {
+    format!(
+        "{}{}",
+        entry(port, "north_mqtt_server"),
+        proxy_bindings(broker)
+    )
+}
+
+/// The config's head and its tcp server on `port`, whose streams go to `exit`.
+fn entry(port: u16, exit: &str) -> String {
     format!(
         "name: bench
 bindings:
@@ -107,9 +103,8 @@ bindings:
     options:
       host: 127.0.0.1
       port: {port}
-    exit: north_mqtt_server
-{}",
-        proxy_bindings(broker)
+    exit: {exit}
+"
     )
 }
 
@@ -125,7 +120,15 @@ pub fn proxy_bindings(broker: u16) -> String {
     type: mqtt
     kind: client
     exit: south_tcp_client
-  south_tcp_client:
+{}",
+        broker_client(broker)
+    )
+}
+
+/// The tcp client to the broker.
+fn broker_client(broker: u16) -> String {
+    format!(
+        "  south_tcp_client:
     type: tcp
     kind: client
     options:
