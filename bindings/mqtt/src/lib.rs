@@ -11,6 +11,7 @@ pub mod contract;
 pub mod credentials;
 mod factory;
 pub mod options;
+mod outbound_aliases;
 pub mod properties;
 mod server;
 pub mod topic;

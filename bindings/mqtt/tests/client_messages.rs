@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use client_support::*;
 use serde_json::json;
-use zilla_binding_mqtt::codec::QoS;
+use zilla_binding_mqtt::codec::{
+    decode, encode, Connack, Packet, Properties, ProtocolVersion, QoS,
+};
 use zilla_binding_mqtt::contract::*;
 use zilla_engine::frame::{Extension, Frame};
 
@@ -249,6 +251,93 @@ async fn delivery_is_acknowledged_upstream_only_after_the_server_acknowledged() 
         quiet.is_err(),
         "an acknowledged message came again: {quiet:?}"
     );
+}
+
+/// PUBLISH packets upstream use the topic aliases the broker's CONNACK allows: a fake broker
+/// allowing one sees the first topic named with alias 1, then the alias alone, then alias 1
+/// taken over by the next topic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_use_the_topic_aliases_the_broker_accepts() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let broker = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap_or_else(|e| panic!("{e}"));
+        let mut buffer = bytes::BytesMut::new();
+        assert!(matches!(
+            read_packet(&mut socket, &mut buffer),
+            Packet::Connect(_)
+        ));
+        let mut connack = Connack {
+            session_present: false,
+            reason_code: 0,
+            properties: Properties::default(),
+        };
+        connack.properties.topic_alias_maximum = Some(1);
+        let mut out = bytes::BytesMut::new();
+        encode(&Packet::Connack(connack), ProtocolVersion::V5, &mut out)
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::io::Write::write_all(&mut socket, &out).unwrap_or_else(|e| panic!("{e}"));
+        (0..3)
+            .map(|_| match read_packet(&mut socket, &mut buffer) {
+                Packet::Publish(publish) => (publish.topic, publish.properties.topic_alias),
+                other => panic!("expected PUBLISH, got {other:?}"),
+            })
+            .collect::<Vec<_>>()
+    });
+    let client = client(port, json!({}));
+    let (_session, _) = accepted(&client, 5, session("publisher")).await;
+    let mut one = open(&client, 5, publish_stream("alias/one"));
+    assert!(matches!(next_frame(&mut one).await, Frame::Begin(_)));
+    for payload in [&b"first"[..], &b"second"[..]] {
+        send_message(
+            &mut one,
+            payload,
+            message("alias/one", QoS::AtMostOnce, None),
+        )
+        .await;
+    }
+    let mut two = open(&client, 5, publish_stream("alias/two"));
+    assert!(matches!(next_frame(&mut two).await, Frame::Begin(_)));
+    send_message(
+        &mut two,
+        b"third",
+        message("alias/two", QoS::AtMostOnce, None),
+    )
+    .await;
+
+    let published = tokio::task::spawn_blocking(move || broker.join())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|_| panic!("the fake broker failed"));
+    assert_eq!(
+        published,
+        [
+            ("alias/one".to_owned(), Some(1)),
+            (String::new(), Some(1)),
+            ("alias/two".to_owned(), Some(1)),
+        ]
+    );
+}
+
+/// The next whole packet from a fake broker's socket, within 10 s.
+fn read_packet(socket: &mut std::net::TcpStream, buffer: &mut bytes::BytesMut) -> Packet {
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    loop {
+        if let Some(packet) =
+            decode(buffer, ProtocolVersion::V5, 1 << 20).unwrap_or_else(|e| panic!("{e}"))
+        {
+            return packet;
+        }
+        let mut chunk = [0u8; 4096];
+        let read = std::io::Read::read(socket, &mut chunk).unwrap_or_else(|e| panic!("{e}"));
+        assert!(read > 0, "the client closed");
+        buffer.extend_from_slice(&chunk[..read]);
+    }
 }
 
 /// A session that ends with its connection gains nothing from holding the broker's in-flight

@@ -17,6 +17,7 @@ use zilla_engine::stream::StreamEnd;
 use crate::codec::Packet;
 use crate::codec::{reason, PacketId, Publish, PublishAck, QoS};
 use crate::contract::{MessageEx, MqttResetEx, PublishFlushEx};
+use crate::outbound_aliases::AliasUse;
 
 use super::ack_queue::AckQueue;
 use super::message::to_properties;
@@ -214,7 +215,24 @@ impl Session {
             }
         };
         held.publish.packet_id = packet_id;
-        match self.send(&Packet::Publish(held.publish)) {
+        let alias = self.aliases.lookup(&held.publish.topic);
+        let assigned = match alias {
+            AliasUse::Plain => None,
+            AliasUse::Assign(number) => {
+                held.publish.properties.topic_alias = Some(number);
+                Some(held.publish.topic.clone())
+            }
+            AliasUse::Known(number) => {
+                held.publish.properties.topic_alias = Some(number);
+                held.publish.topic.clear();
+                None
+            }
+        };
+        let sent = self.send(&Packet::Publish(held.publish));
+        if let (Ok(_), Some(topic)) = (&sent, assigned) {
+            self.aliases.sent(&topic, alias);
+        }
+        match sent {
             Ok(end) => match packet_id {
                 None => self
                     .outgoing

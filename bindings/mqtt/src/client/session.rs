@@ -10,6 +10,7 @@ use zilla_engine::stream::StreamEnd;
 
 use crate::codec::{reason, Disconnect, EncodeError, Packet, Properties};
 use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx, MESSAGE_PADDING};
+use crate::outbound_aliases::OutboundAliases;
 
 use super::connect::{accepted, connect_packet, BrokerLimits};
 use super::delivery::Deliveries;
@@ -49,6 +50,8 @@ pub(super) struct Session {
     pub outgoing: Outgoing,
     pub subscriptions: Subscriptions,
     pub deliveries: Deliveries,
+    /// Topic aliases the broker accepts on our PUBLISH packets.
+    pub aliases: OutboundAliases,
     pub keep_alive: KeepAlive,
     /// Session expiry asked for at CONNECT, and the one a v5 DISCONNECT set since.
     asked_expiry: u32,
@@ -117,6 +120,7 @@ pub(super) async fn run(
         ids: PacketIds::default(),
         outgoing: Outgoing::default(),
         subscriptions: Subscriptions::default(),
+        aliases: OutboundAliases::new(connack.properties.topic_alias_maximum.unwrap_or(0)),
         deliveries: Deliveries::for_session(
             connack
                 .properties

@@ -9,13 +9,13 @@ use super::app_streams::Role;
 use super::close::{reset_code, Ending};
 use super::connection::{Client, Connection, Flow, Phase};
 use super::login::settle_client_id;
-use super::outbound_aliases::OutboundAliases;
 use crate::codec::{
     reason, Connack, Connect, Disconnect, Packet, Properties, ProtocolVersion, QoS,
 };
 use crate::contract::{
     MessageProperties, MqttBeginEx, SessionAcceptedEx, SessionBeginEx, WillMessage,
 };
+use crate::outbound_aliases::OutboundAliases;
 
 impl Connection {
     pub(super) async fn on_connect(&mut self, connect: Connect) -> Flow {

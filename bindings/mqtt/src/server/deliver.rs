@@ -10,9 +10,9 @@ use zilla_engine::frame::Data;
 
 use super::app_streams::{AppStream, Partial, StreamId};
 use super::connection::{Connection, Flow};
-use super::outbound_aliases::{AliasUse, OutboundAliases};
 use crate::codec::{Packet, PacketId, Properties, Publish, PublishAck, QoS};
 use crate::contract::MessageEx;
+use crate::outbound_aliases::{AliasUse, OutboundAliases};
 
 /// What the connection tracks of messages sent to the client.
 #[derive(Debug)]

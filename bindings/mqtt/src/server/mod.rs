@@ -15,7 +15,6 @@ mod connection;
 mod deliver;
 mod login;
 mod network;
-mod outbound_aliases;
 mod publish;
 mod reauthorize;
 mod routing;

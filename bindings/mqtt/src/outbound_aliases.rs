@@ -1,7 +1,7 @@
-//! Topic aliases on the messages sent to an MQTT 5 client that accepts them (its CONNECT's
-//! Topic Alias Maximum): the first message on a topic carries the topic and an alias, later
-//! ones only the alias. A subscriber receiving a few long topics over and over saves most of
-//! each topic's bytes.
+//! Topic aliases on the PUBLISH packets sent to an MQTT 5 peer that accepts them: a client
+//! (its CONNECT's Topic Alias Maximum) or the broker upstream (its CONNACK's). The first message
+//! on a topic carries the topic and an alias, later ones only the alias, so a few long topics
+//! sent over and over cost two bytes each after the first.
 //!
 //! Aliases live as long as the network connection. Once every alias is taken, a new topic
 //! takes over the alias assigned longest ago: the PUBLISH carrying both tells the client of the
@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
-/// Aliases handed out to one client at most, whatever it accepts: each holds a copy of its
-/// topic, so this bounds what a client can make the connection keep.
+/// Aliases handed out on one connection at most, whatever the peer accepts: each holds a copy
+/// of its topic, so this bounds what a peer can make the connection keep.
 pub const MAXIMUM: u16 = 256;
 
 /// How a message's topic goes out.
@@ -35,17 +35,17 @@ pub struct OutboundAliases {
 }
 
 impl OutboundAliases {
-    /// Aliases for a client that accepts up to `client_maximum` (0: none).
-    pub fn new(client_maximum: u16) -> Self {
+    /// Aliases for a peer that accepts up to `peer_maximum` (0: none).
+    pub fn new(peer_maximum: u16) -> Self {
         Self {
-            maximum: client_maximum.min(MAXIMUM),
+            maximum: peer_maximum.min(MAXIMUM),
             next_reused: 1,
             ..Self::default()
         }
     }
 
     /// How a message on `topic` should go out. Nothing changes until [`Self::sent`] says it
-    /// did, so a message that could not be sent leaves the client's view and ours alike.
+    /// did, so a message that could not be sent leaves the peer's view and ours alike.
     pub fn lookup(&self, topic: &str) -> AliasUse {
         if self.maximum == 0 || topic.is_empty() {
             return AliasUse::Plain;
