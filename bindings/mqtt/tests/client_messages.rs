@@ -258,11 +258,7 @@ async fn delivery_is_acknowledged_upstream_only_after_the_server_acknowledged() 
 /// taken over by the next topic.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishes_use_the_topic_aliases_the_broker_accepts() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (listener, port) = fake_broker();
     let broker = std::thread::spawn(move || {
         let (mut socket, _) = listener.accept().unwrap_or_else(|e| panic!("{e}"));
         let mut buffer = bytes::BytesMut::new();

@@ -62,11 +62,7 @@ async fn broker_down_refuses_the_session_with_server_unavailable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_broker_refuses_the_session_after_the_connack_timeout() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (listener, port) = fake_broker();
     let holder = std::thread::spawn(move || listener.accept().map(|(socket, _)| socket));
     let client = client(port, json!({"connack-timeout": 1}));
     let started = Instant::now();

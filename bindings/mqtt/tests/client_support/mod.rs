@@ -375,3 +375,13 @@ impl Drop for Subscriber {
         let _ = self.child.wait();
     }
 }
+
+/// A listening socket on a free loopback port for a broker the test plays itself, and the port.
+pub fn fake_broker() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    (listener, port)
+}
