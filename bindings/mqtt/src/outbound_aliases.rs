@@ -9,13 +9,15 @@
 
 use std::collections::HashMap;
 
+use crate::codec::Publish;
+
 /// Aliases handed out on one connection at most, whatever the peer accepts: each holds a copy
 /// of its topic, so this bounds what a peer can make the connection keep.
 pub const MAXIMUM: u16 = 256;
 
 /// How a message's topic goes out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AliasUse {
+enum AliasUse {
     /// As a topic name, without an alias.
     Plain,
     /// As the topic name with this alias, which the client learns from it.
@@ -44,9 +46,28 @@ impl OutboundAliases {
         }
     }
 
-    /// How a message on `topic` should go out. Nothing changes until [`Self::sent`] says it
-    /// did, so a message that could not be sent leaves the peer's view and ours alike.
-    pub fn lookup(&self, topic: &str) -> AliasUse {
+    /// Puts the alias that applies on `publish` (emptying its topic when the peer knows the
+    /// alias already). A new assignment comes back, to be recorded with [`Self::sent`] once the
+    /// packet went out: one that could not be sent leaves the peer's view and ours alike.
+    pub fn apply(&self, publish: &mut Publish) -> Option<Assigned> {
+        match self.lookup(&publish.topic) {
+            AliasUse::Plain => None,
+            AliasUse::Assign(alias) => {
+                publish.properties.topic_alias = Some(alias);
+                Some(Assigned {
+                    topic: publish.topic.clone(),
+                    alias,
+                })
+            }
+            AliasUse::Known(alias) => {
+                publish.properties.topic_alias = Some(alias);
+                publish.topic.clear();
+                None
+            }
+        }
+    }
+
+    fn lookup(&self, topic: &str) -> AliasUse {
         if self.maximum == 0 || topic.is_empty() {
             return AliasUse::Plain;
         }
@@ -59,32 +80,59 @@ impl OutboundAliases {
         }
     }
 
-    /// Records that a message on `topic` went out as `used` said.
-    pub fn sent(&mut self, topic: &str, used: AliasUse) {
-        let AliasUse::Assign(alias) = used else {
-            return;
-        };
+    /// Records that the packet carrying `assigned` went out.
+    pub fn sent(&mut self, assigned: Assigned) {
+        let Assigned { topic, alias } = assigned;
         let index = usize::from(alias) - 1;
         if index == self.topics.len() {
-            self.topics.push(topic.to_owned());
+            self.topics.push(topic.clone());
         } else if let Some(slot) = self.topics.get_mut(index) {
-            let previous = std::mem::replace(slot, topic.to_owned());
+            let previous = std::mem::replace(slot, topic.clone());
             self.by_topic.remove(&previous);
             self.next_reused = if alias >= self.maximum { 1 } else { alias + 1 };
         } else {
             return;
         }
-        self.by_topic.insert(topic.to_owned(), alias);
+        self.by_topic.insert(topic, alias);
     }
+}
+
+/// An alias a packet assigns to its topic.
+#[derive(Debug)]
+pub struct Assigned {
+    topic: String,
+    alias: u16,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// How a message on `topic` went out, after it did.
     fn send(aliases: &mut OutboundAliases, topic: &str) -> AliasUse {
         let used = aliases.lookup(topic);
-        aliases.sent(topic, used);
+        let mut publish = Publish {
+            dup: false,
+            qos: crate::codec::QoS::AtMostOnce,
+            retain: false,
+            topic: topic.to_owned(),
+            packet_id: None,
+            properties: Default::default(),
+            payload: bytes::Bytes::new(),
+        };
+        if let Some(assigned) = aliases.apply(&mut publish) {
+            aliases.sent(assigned);
+        }
+        let expected_topic = match used {
+            AliasUse::Known(_) => "",
+            _ => topic,
+        };
+        assert_eq!(publish.topic, expected_topic);
+        let alias = match used {
+            AliasUse::Plain => None,
+            AliasUse::Assign(alias) | AliasUse::Known(alias) => Some(alias),
+        };
+        assert_eq!(publish.properties.topic_alias, alias);
         used
     }
 

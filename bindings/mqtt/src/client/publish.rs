@@ -17,7 +17,6 @@ use zilla_engine::stream::StreamEnd;
 use crate::codec::Packet;
 use crate::codec::{reason, PacketId, Publish, PublishAck, QoS};
 use crate::contract::{MessageEx, MqttResetEx, PublishFlushEx};
-use crate::outbound_aliases::AliasUse;
 
 use super::ack_queue::AckQueue;
 use super::message::to_properties;
@@ -215,22 +214,10 @@ impl Session {
             }
         };
         held.publish.packet_id = packet_id;
-        let alias = self.aliases.lookup(&held.publish.topic);
-        let assigned = match alias {
-            AliasUse::Plain => None,
-            AliasUse::Assign(number) => {
-                held.publish.properties.topic_alias = Some(number);
-                Some(held.publish.topic.clone())
-            }
-            AliasUse::Known(number) => {
-                held.publish.properties.topic_alias = Some(number);
-                held.publish.topic.clear();
-                None
-            }
-        };
+        let assigned = self.aliases.apply(&mut held.publish);
         let sent = self.send(&Packet::Publish(held.publish));
-        if let (Ok(_), Some(topic)) = (&sent, assigned) {
-            self.aliases.sent(&topic, alias);
+        if let (Ok(_), Some(assigned)) = (&sent, assigned) {
+            self.aliases.sent(assigned);
         }
         match sent {
             Ok(end) => match packet_id {

@@ -12,7 +12,7 @@ use super::app_streams::{AppStream, Partial, StreamId};
 use super::connection::{Connection, Flow};
 use crate::codec::{Packet, PacketId, Properties, Publish, PublishAck, QoS};
 use crate::contract::MessageEx;
-use crate::outbound_aliases::{AliasUse, OutboundAliases};
+use crate::outbound_aliases::OutboundAliases;
 
 /// What the connection tracks of messages sent to the client.
 #[derive(Debug)]
@@ -98,34 +98,26 @@ impl Connection {
             },
         };
         let v5 = self.net.is_v5();
-        let alias = match v5 {
-            true => self.outbound.aliases.lookup(&message.topic),
-            false => AliasUse::Plain,
-        };
-        let (topic, topic_alias, assigned) = match alias {
-            AliasUse::Plain => (message.topic, None, None),
-            AliasUse::Assign(alias) => (message.topic.clone(), Some(alias), Some(message.topic)),
-            AliasUse::Known(alias) => (String::new(), Some(alias), None),
-        };
-        let publish = Publish {
+        let mut publish = Publish {
             dup: false,
             qos: message.qos,
             retain: message.retain,
-            topic,
+            topic: message.topic,
             packet_id,
             properties: if v5 {
-                Properties {
-                    topic_alias,
-                    ..publish_properties(&message.properties, message.subscription_ids)
-                }
+                publish_properties(&message.properties, message.subscription_ids)
             } else {
                 Properties::default()
             },
             payload,
         };
+        let assigned = match v5 {
+            true => self.outbound.aliases.apply(&mut publish),
+            false => None,
+        };
         let queued = self.net.queue(&Packet::Publish(publish));
-        if let (Ok(()), Some(topic)) = (&queued, assigned) {
-            self.outbound.aliases.sent(&topic, alias);
+        if let (Ok(()), Some(assigned)) = (&queued, assigned) {
+            self.outbound.aliases.sent(assigned);
         }
         let Some(stream) = self.streams.get_mut(id) else {
             return ControlFlow::Continue(());
