@@ -9,6 +9,7 @@ pub mod config;
 pub mod frame;
 pub mod guard;
 pub mod io;
+pub mod readiness;
 pub mod registry;
 pub mod route;
 pub mod runtime;

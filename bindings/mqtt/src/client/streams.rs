@@ -1,13 +1,15 @@
 //! The application streams of one session, polled together by the session's task.
 //!
 //! One task owns every stream of a session (and its upstream connection), so that the state
-//! they share — packet ids, subscriptions, messages in flight — needs no locks. This polls all
-//! of them at once and reports the first frame or control that arrived.
+//! they share — packet ids, subscriptions, messages in flight — needs no locks. This waits on
+//! all of them at once and reports the next frame or control that arrived, polling only the
+//! streams that were woken.
 
 use std::collections::{HashMap, VecDeque};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use zilla_engine::frame::{Control, Extension, Frame};
+use zilla_engine::readiness::{Readiness, ReadyQueue};
 use zilla_engine::stream::StreamEnd;
 
 use super::publish::PublishStream;
@@ -79,86 +81,121 @@ pub enum StreamEvent {
     Control(Control),
 }
 
+/// A stream and the waker its channels are polled with.
+struct Tracked {
+    stream: AppStream,
+    readiness: Readiness<u64>,
+}
+
 #[derive(Default)]
 pub struct Streams {
-    entries: HashMap<u64, AppStream>,
+    entries: HashMap<u64, Tracked>,
+    ready: ReadyQueue<u64>,
     next_key: u64,
 }
 
 impl Streams {
     pub fn insert(&mut self, stream: AppStream) -> u64 {
         self.next_key = self.next_key.saturating_add(1);
-        self.entries.insert(self.next_key, stream);
+        self.track(self.next_key, stream);
         self.next_key
     }
 
     pub fn insert_session(&mut self, stream: AppStream) {
-        self.entries.insert(SESSION, stream);
+        self.track(SESSION, stream);
     }
 
+    fn track(&mut self, key: u64, stream: AppStream) {
+        let readiness = self.ready.track(key);
+        self.entries.insert(key, Tracked { stream, readiness });
+    }
+
+    /// The stream under `key`. It is polled again before the task waits, since whoever
+    /// borrowed it may have waited on its channels with the task's own waker.
     pub fn get_mut(&mut self, key: u64) -> Option<&mut AppStream> {
-        self.entries.get_mut(&key)
+        self.entries.get_mut(&key).map(|tracked| {
+            tracked.readiness.queue();
+            &mut tracked.stream
+        })
     }
 
     pub fn remove(&mut self, key: u64) -> Option<AppStream> {
-        self.entries.remove(&key)
+        self.entries.remove(&key).map(|tracked| tracked.stream)
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&u64, &mut AppStream)> {
-        self.entries.iter_mut()
+        self.entries.iter_mut().map(|(key, tracked)| {
+            tracked.readiness.queue();
+            (key, &mut tracked.stream)
+        })
     }
 
     pub async fn next(&mut self) -> (u64, StreamEvent) {
-        std::future::poll_fn(|cx| self.poll_next(cx)).await
+        std::future::poll_fn(|cx| self.poll_next(Some(cx))).await
     }
 
     /// The first event that already arrived, without waiting.
     pub fn try_next(&mut self) -> Option<(u64, StreamEvent)> {
-        let mut cx = Context::from_waker(Waker::noop());
-        match self.poll_next(&mut cx) {
+        match self.poll_next(None) {
             Poll::Ready(event) => Some(event),
             Poll::Pending => None,
         }
     }
 
-    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(u64, StreamEvent)> {
-        for (key, stream) in self.entries.iter_mut() {
-            if stream.rx_open {
-                match stream.end.rx.poll_recv(cx) {
-                    Poll::Ready(Some(frame)) => {
-                        if matches!(frame, Frame::End(_) | Frame::Abort(_)) {
-                            stream.rx_open = false;
-                        }
-                        return Poll::Ready((*key, StreamEvent::Frame(frame)));
-                    }
-                    Poll::Ready(None) => {
-                        stream.rx_open = false;
-                        return Poll::Ready((*key, StreamEvent::Vanished));
-                    }
-                    Poll::Pending => {}
-                }
-            }
-            if stream.tx_open {
-                match stream.end.tx.poll_control(cx) {
-                    Poll::Ready(Some(control)) => {
-                        if matches!(control, Control::Reset(_)) {
-                            stream.tx_open = false;
-                        }
-                        return Poll::Ready((*key, StreamEvent::Control(control)));
-                    }
-                    Poll::Ready(None) => {
-                        stream.tx_open = false;
-                        return Poll::Ready((
-                            *key,
-                            StreamEvent::Control(Control::Reset(zilla_engine::frame::Reset {
-                                extension: Extension::none(),
-                            })),
-                        ));
-                    }
-                    Poll::Pending => {}
-                }
+    /// The next event of the streams woken since they were last polled; `cx` is woken when
+    /// there is none yet.
+    fn poll_next(&mut self, cx: Option<&Context<'_>>) -> Poll<(u64, StreamEvent)> {
+        while let Some(key) = self.ready.pop(cx) {
+            let Some(tracked) = self.entries.get_mut(&key) else {
+                continue;
+            };
+            tracked.readiness.taken();
+            let mut stream_cx = tracked.readiness.context();
+            if let Some(event) = poll_stream(&mut tracked.stream, &mut stream_cx) {
+                // More may have arrived behind it.
+                tracked.readiness.queue();
+                return Poll::Ready((key, event));
             }
         }
         Poll::Pending
     }
+}
+
+/// The next frame or control of one stream, if one arrived.
+fn poll_stream(stream: &mut AppStream, cx: &mut Context<'_>) -> Option<StreamEvent> {
+    if stream.rx_open {
+        match stream.end.rx.poll_recv(cx) {
+            Poll::Ready(Some(frame)) => {
+                if matches!(frame, Frame::End(_) | Frame::Abort(_)) {
+                    stream.rx_open = false;
+                }
+                return Some(StreamEvent::Frame(frame));
+            }
+            Poll::Ready(None) => {
+                stream.rx_open = false;
+                return Some(StreamEvent::Vanished);
+            }
+            Poll::Pending => {}
+        }
+    }
+    if stream.tx_open {
+        match stream.end.tx.poll_control(cx) {
+            Poll::Ready(Some(control)) => {
+                if matches!(control, Control::Reset(_)) {
+                    stream.tx_open = false;
+                }
+                return Some(StreamEvent::Control(control));
+            }
+            Poll::Ready(None) => {
+                stream.tx_open = false;
+                return Some(StreamEvent::Control(Control::Reset(
+                    zilla_engine::frame::Reset {
+                        extension: Extension::none(),
+                    },
+                )));
+            }
+            Poll::Pending => {}
+        }
+    }
+    None
 }

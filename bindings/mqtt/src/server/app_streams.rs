@@ -8,6 +8,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use zilla_engine::binding::Exit;
 use zilla_engine::frame::{Begin, BindingId, Control, Extension, Frame};
+use zilla_engine::readiness::{Readiness, ReadyQueue};
 use zilla_engine::stream::{stream, StreamEnd};
 
 use super::ack_queue::AckQueue;
@@ -73,6 +74,8 @@ pub struct AppStream {
     pub accepted: bool,
     pub acks: AckQueue,
     pub partial: Option<Partial>,
+    /// The waker the stream's channels are polled with.
+    readiness: Readiness<StreamId>,
 }
 
 impl AppStream {
@@ -106,6 +109,10 @@ impl AppStream {
 #[derive(Default)]
 pub struct AppStreams {
     streams: BTreeMap<StreamId, AppStream>,
+    /// Streams woken since they were last polled.
+    ready: ReadyQueue<StreamId>,
+    /// Delivering streams woken while deliveries waited: polled again once they may deliver.
+    held: Vec<StreamId>,
     next: StreamId,
     /// Publish streams by topic, subscribe streams by route.
     pub by_topic: BTreeMap<String, StreamId>,
@@ -141,17 +148,24 @@ impl AppStreams {
                 accepted: false,
                 acks: AckQueue::default(),
                 partial: None,
+                readiness: self.ready.track(id),
             },
         );
         id
     }
 
+    /// The stream under `id`. It is polled again before the task waits, since whoever
+    /// borrowed it may have waited on its channels with the task's own waker.
     pub fn get_mut(&mut self, id: StreamId) -> Option<&mut AppStream> {
-        self.streams.get_mut(&id)
+        self.streams
+            .get_mut(&id)
+            .inspect(|stream| stream.readiness.queue())
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&StreamId, &mut AppStream)> {
-        self.streams.iter_mut()
+        self.streams
+            .iter_mut()
+            .inspect(|(_, stream)| stream.readiness.queue())
     }
 
     /// Forgets a stream (both its directions are over, or abandoned).
@@ -198,8 +212,7 @@ impl AppStreams {
     /// The next event that already arrived on any stream, without waiting (and without
     /// registering for a wakeup: the caller polls with [`Self::poll_next`] before it waits).
     pub fn try_next(&mut self, deliveries: bool) -> Option<(StreamId, StreamEvent)> {
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        match self.poll_next(&mut cx, deliveries) {
+        match self.next_event(None, deliveries) {
             Poll::Ready(event) => Some(event),
             Poll::Pending => None,
         }
@@ -212,24 +225,66 @@ impl AppStreams {
         cx: &mut Context<'_>,
         deliveries: bool,
     ) -> Poll<(StreamId, StreamEvent)> {
-        for (id, stream) in self.streams.iter_mut() {
-            if stream.controlled {
-                if let Poll::Ready(control) = stream.end.tx.poll_control(cx) {
-                    if control.is_none() {
-                        stream.controlled = false;
-                    }
-                    return Poll::Ready((*id, StreamEvent::Control(control)));
+        self.next_event(Some(cx), deliveries)
+    }
+
+    /// Polls the streams woken since they were last polled; `cx` is woken when none has an
+    /// event yet.
+    fn next_event(
+        &mut self,
+        cx: Option<&Context<'_>>,
+        deliveries: bool,
+    ) -> Poll<(StreamId, StreamEvent)> {
+        if deliveries {
+            for id in self.held.drain(..) {
+                if let Some(stream) = self.streams.get(&id) {
+                    stream.readiness.queue();
                 }
             }
-            if stream.replying && (deliveries || !stream.delivers()) {
-                if let Poll::Ready(frame) = stream.end.rx.poll_recv(cx) {
-                    if matches!(frame, None | Some(Frame::End(_)) | Some(Frame::Abort(_))) {
-                        stream.replying = false;
-                    }
-                    return Poll::Ready((*id, StreamEvent::Frame(frame)));
+        }
+        while let Some(id) = self.ready.pop(cx) {
+            let Some(stream) = self.streams.get_mut(&id) else {
+                continue;
+            };
+            stream.readiness.taken();
+            let event = poll_stream(stream, deliveries);
+            match event {
+                Some(event) => {
+                    // More may have arrived behind it.
+                    stream.readiness.queue();
+                    return Poll::Ready((id, event));
                 }
+                None if stream.replying && !deliveries && stream.delivers() => {
+                    if !self.held.contains(&id) {
+                        self.held.push(id);
+                    }
+                }
+                None => {}
             }
         }
         Poll::Pending
     }
+}
+
+/// The next control or reply frame of one stream, if one arrived; reply frames of a delivering
+/// stream only when `deliveries` allows.
+fn poll_stream(stream: &mut AppStream, deliveries: bool) -> Option<StreamEvent> {
+    let mut cx = stream.readiness.context();
+    if stream.controlled {
+        if let Poll::Ready(control) = stream.end.tx.poll_control(&mut cx) {
+            if control.is_none() {
+                stream.controlled = false;
+            }
+            return Some(StreamEvent::Control(control));
+        }
+    }
+    if stream.replying && (deliveries || !stream.delivers()) {
+        if let Poll::Ready(frame) = stream.end.rx.poll_recv(&mut cx) {
+            if matches!(frame, None | Some(Frame::End(_)) | Some(Frame::Abort(_))) {
+                stream.replying = false;
+            }
+            return Some(StreamEvent::Frame(frame));
+        }
+    }
+    None
 }
