@@ -254,10 +254,12 @@ impl AppStreams {
                     stream.readiness.queue();
                     return Poll::Ready((id, event));
                 }
-                None if stream.replying && !deliveries && stream.delivers() => {
-                    if !self.held.contains(&id) {
-                        self.held.push(id);
-                    }
+                None if stream.replying
+                    && !deliveries
+                    && stream.delivers()
+                    && !self.held.contains(&id) =>
+                {
+                    self.held.push(id);
                 }
                 None => {}
             }
