@@ -13,7 +13,9 @@
 //!   gateway and the client. Credit still bounds what the gateway holds: the server returns it
 //!   only as its client acknowledges, and without credit the broker is not read.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use bytes::Bytes;
 use zilla_engine::frame::{flags, Data, Extension};
@@ -48,7 +50,7 @@ struct Pending {
 #[derive(Default)]
 pub struct Deliveries {
     current: Option<Dispatch>,
-    pending: HashMap<u64, Pending>,
+    pending: FxHashMap<u64, Pending>,
     next_token: u64,
     /// Acknowledge to the broker once every target has the message, not once each target
     /// acknowledged it.

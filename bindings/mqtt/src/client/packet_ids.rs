@@ -1,21 +1,21 @@
 //! Packet identifiers of the gateway's own packets toward the broker (PUBLISH QoS 1/2,
 //! SUBSCRIBE, UNSUBSCRIBE share one space per connection).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use crate::codec::PacketId;
 
 #[derive(Debug)]
 pub struct PacketIds {
     next: u16,
-    in_use: HashSet<u16>,
+    in_use: FxHashSet<u16>,
 }
 
 impl Default for PacketIds {
     fn default() -> Self {
         Self {
             next: 1,
-            in_use: HashSet::new(),
+            in_use: FxHashSet::default(),
         }
     }
 }

@@ -8,7 +8,9 @@
 //! could not be told anyway. Messages beyond the broker's Receive Maximum wait here, bounded
 //! by the publish streams' windows.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use bytes::BytesMut;
 use zilla_engine::frame::{Begin, Control, Data, Extension, Frame};
@@ -29,7 +31,7 @@ pub struct PublishStream {
     acks: AckQueue,
     /// QoS 2 messages the broker received (PUBREC) and the client has yet to release: the
     /// client's packet id → ours.
-    releases: HashMap<u16, PacketId>,
+    releases: FxHashMap<u16, PacketId>,
     /// The server ended the stream; it closes once nothing is owed on it.
     ending: bool,
 }
@@ -55,7 +57,7 @@ struct Held {
 #[derive(Default)]
 pub struct Outgoing {
     /// QoS 1/2 messages sent and not yet complete (PUBACK, or PUBCOMP), by our packet id.
-    inflight: HashMap<u16, InFlight>,
+    inflight: FxHashMap<u16, InFlight>,
     held: VecDeque<Held>,
     /// QoS 0 messages: complete once the outgoing stream passed this position.
     written: VecDeque<(u64, u64, u64)>,
@@ -70,7 +72,7 @@ impl Session {
             topic,
             assembly: None,
             acks: AckQueue::default(),
-            releases: HashMap::new(),
+            releases: FxHashMap::default(),
             ending: false,
         };
         self.streams

@@ -5,7 +5,9 @@
 //! all of them at once and reports the next frame or control that arrived, polling only the
 //! streams that were woken.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 use std::task::{Context, Poll};
 
 use zilla_engine::frame::{Control, Extension, Frame};
@@ -89,7 +91,7 @@ struct Tracked {
 
 #[derive(Default)]
 pub struct Streams {
-    entries: HashMap<u64, Tracked>,
+    entries: FxHashMap<u64, Tracked>,
     ready: ReadyQueue<u64>,
     next_key: u64,
 }

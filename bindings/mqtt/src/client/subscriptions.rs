@@ -4,6 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use crate::codec::MAX_VARIABLE_INTEGER;
 use crate::topic::{filter_matches, SharedSubscription};
 
@@ -44,13 +46,13 @@ pub(super) struct Collect {
 #[derive(Default)]
 pub struct Subscriptions {
     pub(super) next_identifier: u32,
-    pub(super) groups: HashMap<u32, Group>,
-    pub(super) requests: HashMap<u16, Request>,
-    pub(super) collecting: HashMap<u64, Collect>,
+    pub(super) groups: FxHashMap<u32, Group>,
+    pub(super) requests: FxHashMap<u16, Request>,
+    pub(super) collecting: FxHashMap<u64, Collect>,
     pub(super) next_collect: u64,
     /// Identifiers of closed streams whose subscriptions the broker still holds (they belong to
     /// the session): never reused, so their messages are not mistaken for a newer stream's.
-    pub(super) retired: HashSet<u32>,
+    pub(super) retired: FxHashSet<u32>,
 }
 
 /// Where a message from the broker goes.
