@@ -126,7 +126,8 @@ struct MqttOptions {
     /// proxy's figures.
     #[arg(long)]
     relay: bool,
-    /// A mosquitto.conf line for the broker, e.g. "max_inflight_messages 100"; repeatable.
+    /// A mosquitto.conf line for the broker, e.g. "max_inflight_messages 20"; repeatable. The
+    /// broker's `max_inflight_messages` is `--in-flight` unless set here.
     #[arg(long = "broker-setting")]
     broker_settings: Vec<String>,
 }
@@ -174,8 +175,20 @@ async fn run_mqtt(options: MqttOptions) -> anyhow::Result<()> {
             _ => anyhow::bail!("--qos takes 0 and 1"),
         }
     }
+    // Mosquitto grants MQTT 5 sessions a Receive Maximum of `max_inflight_messages` (20 by
+    // default) and leaves the v3.1.1 publishers of the direct runs unlimited. The gateway's
+    // upstream sessions are MQTT 5, so with the default only they would be held to 20 QoS 1
+    // messages in flight while the same publishers keep `in_flight` straight to the broker.
+    // The broker is given the publishers' window instead; `--broker-setting` lines come after
+    // and may set it otherwise.
+    let mut broker_settings = vec![format!(
+        "max_inflight_messages {}",
+        options.in_flight.max(1)
+    )];
+    broker_settings.extend(options.broker_settings.iter().cloned());
+    println!("Mosquitto settings: {}", broker_settings.join("; "));
     // Both processes are killed when dropped, so an early return leaves neither behind.
-    let broker = mqtt::Mosquitto::start(&options.mosquitto, &options.broker_settings).await?;
+    let broker = mqtt::Mosquitto::start(&options.mosquitto, &broker_settings).await?;
     let port = gateway::free_port()?;
     let config = match options.relay {
         true => mqtt::relay_config(port, broker.port()),
