@@ -160,6 +160,17 @@ mod tests {
         }
     }
 
+    /// A queue with one stream, popped and about to be polled.
+    fn polled<K: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static>(
+        key: K,
+    ) -> (ReadyQueue<K>, Readiness<K>) {
+        let queue = ReadyQueue::default();
+        let stream = queue.track(key);
+        assert_eq!(queue.pop(None), Some(key));
+        stream.taken();
+        (queue, stream)
+    }
+
     #[test]
     fn new_streams_are_queued_once_and_popped_in_order() {
         let queue = ReadyQueue::default();
@@ -174,10 +185,7 @@ mod tests {
 
     #[test]
     fn a_wakeup_queues_its_stream_and_wakes_the_waiting_task() {
-        let queue = ReadyQueue::default();
-        let stream = queue.track(7u64);
-        assert_eq!(queue.pop(None), Some(7));
-        stream.taken();
+        let (queue, stream) = polled(7u64);
         let task = Arc::new(CountingWaker(AtomicUsize::new(0)));
         let task_waker = Waker::from(task.clone());
         assert_eq!(queue.pop(Some(&Context::from_waker(&task_waker))), None);
@@ -195,21 +203,15 @@ mod tests {
 
     #[test]
     fn a_wakeup_while_the_stream_is_polled_queues_it_again() {
-        let queue = ReadyQueue::default();
-        let stream = queue.track(3u8);
-        assert_eq!(queue.pop(None), Some(3));
-        stream.taken();
+        let (queue, stream) = polled(3u8);
         stream.context().waker().wake_by_ref();
         assert_eq!(queue.pop(None), Some(3));
     }
 
     #[tokio::test]
     async fn channels_polled_with_the_streams_waker_queue_it_when_they_receive() {
-        let queue = ReadyQueue::default();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u8>();
-        let stream = queue.track(9u16);
-        assert_eq!(queue.pop(None), Some(9));
-        stream.taken();
+        let (queue, stream) = polled(9u16);
         assert!(rx.poll_recv(&mut stream.context()).is_pending());
         assert!(queue.is_empty());
         tx.send(1).expect("send");
