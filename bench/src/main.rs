@@ -118,6 +118,10 @@ struct MqttOptions {
     /// Qualities of service to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "0,1")]
     qos: Vec<u8>,
+    /// Topics each publisher publishes to in turn; through the gateway each is a publish stream
+    /// of the publisher's connection.
+    #[arg(long, default_value_t = 1)]
+    topics: u32,
     /// Measure latency and cost at this offered rate only, without searching for the maxima.
     #[arg(long)]
     rate: Option<u64>,
@@ -222,6 +226,7 @@ async fn measure_mqtt(
             p99_limit: Duration::from_millis(options.p99_limit_ms),
             search_steps: options.search_steps,
             in_flight: options.in_flight.max(1),
+            topics: options.topics.max(1),
         };
         if let Some(rate) = options.rate {
             let measured = measure_cost(broker, gateway, &load, rate, &clock).await?;
@@ -338,6 +343,7 @@ async fn measure_mqtt_tls(
             p99_limit: Duration::from_millis(50),
             search_steps: 4,
             in_flight: 100,
+            topics: 1,
         };
         let through_tcp = mqtt::find_max("tcp", plain, &load, &clock).await?;
         let through_tls = mqtt::find_max("tls", secured.clone(), &load, &clock).await?;

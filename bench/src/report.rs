@@ -228,10 +228,14 @@ pub fn mqtt_tls(load: &mqtt::Load, plain: Option<&mqtt::Step>, secured: Option<&
 /// The title of an MQTT comparison (the load it ran) and its column headings.
 fn mqtt_heading(load: &mqtt::Load, route: &str, in_flight: &str, columns: (&str, &str)) {
     println!(
-        "\nMQTT QoS {}{route}, {} publishers → {} subscribers on bench/#, {}-byte payloads, \
+        "\nMQTT QoS {}{route}, {} publishers{} → {} subscribers on bench/#, {}-byte payloads, \
          {:.1} s steps{in_flight}; a rate passes when all is delivered with p99 < {} ms",
         load.qos.bits(),
         load.publishers,
+        match load.topics {
+            0 | 1 => String::new(),
+            topics => format!(" ({topics} topics each)"),
+        },
         load.subscribers,
         load.size.max(24),
         load.step.as_secs_f64(),

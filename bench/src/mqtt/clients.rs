@@ -97,6 +97,7 @@ pub(super) struct Plan {
     pub(super) rate: f64,
     pub(super) quota: u64,
     pub(super) in_flight: u64,
+    pub(super) topics: u32,
     pub(super) start: Instant,
     pub(super) end: Instant,
     pub(super) deadline: Instant,
@@ -136,7 +137,12 @@ pub(super) async fn publish(
         })
     };
 
-    let topic = format!("bench/{}", plan.index);
+    let topics: Vec<String> = match plan.topics {
+        1 => vec![format!("bench/{}", plan.index)],
+        count => (0..count)
+            .map(|n| format!("bench/{}/{n}", plan.index))
+            .collect(),
+    };
     let mut out = BytesMut::with_capacity(64 * 1024);
     let mut ticks = tokio::time::interval_at(plan.start, TICK);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -171,7 +177,7 @@ pub(super) async fn publish(
                 dup: false,
                 qos: plan.qos,
                 retain: false,
-                topic: topic.clone(),
+                topic: topics[(sent % topics.len() as u64) as usize].clone(),
                 packet_id,
                 properties: Properties::default(),
                 payload: payload.freeze(),

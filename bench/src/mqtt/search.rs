@@ -26,6 +26,9 @@ pub struct Load {
     pub search_steps: usize,
     /// QoS 1 PUBLISHes a publisher may have unacknowledged.
     pub in_flight: u64,
+    /// Topics each publisher takes in turn (`bench/{publisher}` when 1, else
+    /// `bench/{publisher}/{n}`): through the gateway, one publish stream each.
+    pub topics: u32,
 }
 
 /// One step: a fixed offered rate (PUBLISHes/s over all publishers) for `Load::step`.
@@ -199,6 +202,7 @@ async fn run_step(target: &Target, load: &Load, rate: u64, clock: &Clock) -> any
                 rate: per_publisher,
                 quota,
                 in_flight: load.in_flight,
+                topics: load.topics.max(1),
                 start,
                 end,
                 deadline,
