@@ -113,6 +113,10 @@ pub struct AppStreams {
     ready: ReadyQueue<StreamId>,
     /// Delivering streams woken while deliveries waited: polled again once they may deliver.
     held: Vec<StreamId>,
+    /// Streams handed out or polled since the last prune: the only ones that can have finished.
+    touched: Vec<StreamId>,
+    /// Every stream was handed out (`iter_mut`) since the last prune.
+    touched_all: bool,
     next: StreamId,
     /// Publish streams by topic, subscribe streams by route.
     pub by_topic: BTreeMap<String, StreamId>,
@@ -157,12 +161,15 @@ impl AppStreams {
     /// The stream under `id`. It is polled again before the task waits, since whoever
     /// borrowed it may have waited on its channels with the task's own waker.
     pub fn get_mut(&mut self, id: StreamId) -> Option<&mut AppStream> {
-        self.streams
-            .get_mut(&id)
-            .inspect(|stream| stream.readiness.queue())
+        let count = self.streams.len();
+        let stream = self.streams.get_mut(&id)?;
+        stream.readiness.queue();
+        note_touched(&mut self.touched, &mut self.touched_all, id, count);
+        Some(stream)
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&StreamId, &mut AppStream)> {
+        self.touched_all = true;
         self.streams
             .iter_mut()
             .inspect(|(_, stream)| stream.readiness.queue())
@@ -191,14 +198,27 @@ impl AppStreams {
         Some(stream)
     }
 
-    /// Streams whose both directions are over are dropped as they are found.
+    /// Streams whose both directions are over are dropped. Only those handed out or polled
+    /// since the last prune are looked at, so that a connection with many streams does not pay
+    /// for all of them after every event.
     pub fn prune(&mut self) {
-        let finished: Vec<StreamId> = self
-            .streams
-            .iter()
-            .filter(|(_, s)| s.closed && !s.replying)
-            .map(|(id, _)| *id)
-            .collect();
+        let candidates = std::mem::take(&mut self.touched);
+        let finished: Vec<StreamId> = if std::mem::take(&mut self.touched_all) {
+            self.streams
+                .iter()
+                .filter(|(_, s)| s.closed && !s.replying)
+                .map(|(id, _)| *id)
+                .collect()
+        } else {
+            candidates
+                .into_iter()
+                .filter(|id| {
+                    self.streams
+                        .get(id)
+                        .is_some_and(|s| s.closed && !s.replying)
+                })
+                .collect()
+        };
         for id in finished {
             self.remove(id);
         }
@@ -252,6 +272,12 @@ impl AppStreams {
                 Some(event) => {
                     // More may have arrived behind it.
                     stream.readiness.queue();
+                    note_touched(
+                        &mut self.touched,
+                        &mut self.touched_all,
+                        id,
+                        self.streams.len(),
+                    );
                     return Poll::Ready((id, event));
                 }
                 None if stream.replying
@@ -265,6 +291,21 @@ impl AppStreams {
             }
         }
         Poll::Pending
+    }
+}
+
+/// Notes that stream `id` may have changed. Past as many notes as there are streams, between two
+/// prunes (a connection closing handles events without pruning), all of them are looked at
+/// instead.
+fn note_touched(touched: &mut Vec<StreamId>, all: &mut bool, id: StreamId, streams: usize) {
+    if *all {
+        return;
+    }
+    if touched.len() >= streams.max(16) {
+        touched.clear();
+        *all = true;
+    } else {
+        touched.push(id);
     }
 }
 
