@@ -404,3 +404,71 @@ fn an_independent_v5_client_library_works_through_the_gateway() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// One connection publishing to many topics has a publish stream per topic; every message and
+/// every acknowledgement still gets through, whichever stream it travels on.
+#[test]
+fn one_connection_publishing_to_many_topics_gets_every_message_through() {
+    const TOPICS: u16 = 300;
+    const ROUNDS: u16 = 3;
+    let setup = setup();
+    let subscriber = Subscriber::start(
+        setup.port,
+        &[
+            "-t",
+            "many/#",
+            "-q",
+            "1",
+            "-C",
+            &(TOPICS * ROUNDS).to_string(),
+            "-W",
+            "20",
+            "-F",
+            "%t %p",
+        ],
+    );
+    // Through the gateway a SUBACK may come back before the broker applies the subscription.
+    std::thread::sleep(Duration::from_millis(300));
+
+    let mut publisher = RawClient::connect(setup.port, ProtocolVersion::V3_1_1);
+    publisher.send(&connect_packet("many-topics", 30, ProtocolVersion::V3_1_1));
+    assert!(matches!(
+        publisher.receive(Duration::from_secs(5)),
+        Some(Packet::Connack(_))
+    ));
+    let mut expected = Vec::new();
+    for round in 0..ROUNDS {
+        for topic in 0..TOPICS {
+            let id = round * TOPICS + topic + 1;
+            let (topic, payload) = (format!("many/{topic}"), format!("{round}"));
+            publisher.send(&Packet::Publish(Publish {
+                dup: false,
+                qos: QoS::AtLeastOnce,
+                retain: false,
+                topic: topic.clone(),
+                packet_id: std::num::NonZeroU16::new(id),
+                properties: Default::default(),
+                payload: payload.clone().into(),
+            }));
+            expected.push(format!("{topic} {payload}"));
+        }
+    }
+    let mut acknowledged = std::collections::BTreeSet::new();
+    while acknowledged.len() < expected.len() {
+        match publisher.receive(Duration::from_secs(10)) {
+            Some(Packet::Puback(ack)) => {
+                acknowledged.insert(ack.packet_id.get());
+            }
+            other => panic!(
+                "expected PUBACKs, got {other:?} after {}",
+                acknowledged.len()
+            ),
+        }
+    }
+
+    let output = stdout(&subscriber.wait());
+    let mut received: Vec<&str> = output.lines().collect();
+    received.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(received, expected);
+}
