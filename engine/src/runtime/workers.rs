@@ -64,7 +64,10 @@ impl Workers {
                 .name(format!("zilla-worker-{index}"))
                 .spawn(move || {
                     let idle = Rc::new(Idle::default());
-                    IDLE.with(|current| current.replace(Some(idle.clone())));
+                    // Without spinning nothing waits on the activity notes: leave them off.
+                    if !spin.is_zero() {
+                        IDLE.with(|current| current.replace(Some(idle.clone())));
+                    }
                     // Either a stop or a dropped sender ends the worker.
                     runtime.block_on(async move {
                         tokio::select! {
