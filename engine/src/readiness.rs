@@ -121,6 +121,15 @@ impl<K: Copy + Send + Sync + 'static> Readiness<K> {
         }
     }
 
+    /// Queues the stream ahead of the others, unless it is queued already: for a stream that
+    /// just gave an event, so that what arrived on it together is taken together, in the order
+    /// it was sent, before the streams woken after it.
+    pub fn queue_first(&self) {
+        if !self.entry.queued.swap(true, Ordering::AcqRel) {
+            self.entry.shared.lock().queue.push_front(self.entry.key);
+        }
+    }
+
     /// Notes that the stream's key was popped and that it is about to be polled.
     pub fn taken(&self) {
         self.entry.queued.store(false, Ordering::Release);
@@ -181,6 +190,15 @@ mod tests {
         assert_eq!(queue.pop(None), Some(1));
         assert_eq!(queue.pop(None), Some(2));
         assert_eq!(queue.pop(None), None);
+    }
+
+    #[test]
+    fn a_stream_that_gave_an_event_goes_ahead_of_those_woken_after_it() {
+        let (queue, first) = polled(1u8);
+        let _second = queue.track(2u8);
+        first.queue_first();
+        assert_eq!(queue.pop(None), Some(1));
+        assert_eq!(queue.pop(None), Some(2));
     }
 
     #[test]

@@ -154,8 +154,8 @@ impl Streams {
             tracked.readiness.taken();
             let mut stream_cx = tracked.readiness.context();
             if let Some(event) = poll_stream(&mut tracked.stream, &mut stream_cx) {
-                // More may have arrived behind it.
-                tracked.readiness.queue();
+                // More may have arrived behind it, sent before what woke other streams.
+                tracked.readiness.queue_first();
                 return Poll::Ready((key, event));
             }
         }

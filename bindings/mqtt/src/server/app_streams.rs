@@ -270,8 +270,8 @@ impl AppStreams {
             let event = poll_stream(stream, deliveries);
             match event {
                 Some(event) => {
-                    // More may have arrived behind it.
-                    stream.readiness.queue();
+                    // More may have arrived behind it, sent before what woke other streams.
+                    stream.readiness.queue_first();
                     note_touched(
                         &mut self.touched,
                         &mut self.touched_all,
