@@ -83,6 +83,10 @@ impl<K: Copy + Send + Sync + 'static> ReadyQueue<K> {
     /// The next queued key. The caller clears the stream's mark with [`Readiness::taken`]
     /// before it polls the stream, so a wakeup during the poll queues it again. When nothing is
     /// queued and `cx` is given, its waker is woken by the next key queued.
+    ///
+    /// A loop over `pop` ends because a stream is queued again only by a wakeup: a channel that
+    /// has no coop budget left for the task answers `Pending` and, inside a tokio runtime,
+    /// defers its wakeup until the task yields, instead of queueing the stream at once.
     pub fn pop(&self, cx: Option<&Context<'_>>) -> Option<K> {
         let mut state = self.shared.lock();
         let key = state.queue.pop_front();
@@ -239,5 +243,56 @@ mod tests {
             rx.poll_recv(&mut stream.context()),
             std::task::Poll::Ready(Some(1))
         );
+    }
+
+    /// Senders on other threads, a task that sleeps whenever nothing is queued: every message
+    /// still arrives, so no wakeup is lost between a poll and the next pop.
+    #[test]
+    fn messages_sent_from_other_threads_all_arrive() {
+        const CHANNELS: usize = 8;
+        const MESSAGES: u32 = 2_000;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let queue = ReadyQueue::default();
+        let mut receivers = Vec::new();
+        let mut senders = Vec::new();
+        for key in 0..CHANNELS {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
+            receivers.push((rx, queue.track(key)));
+            senders.push(tx);
+        }
+        let producers: Vec<_> = senders
+            .into_iter()
+            .map(|tx| {
+                std::thread::spawn(move || {
+                    for n in 0..MESSAGES {
+                        tx.send(n).expect("send");
+                        if n % 64 == 0 {
+                            std::thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0u32; CHANNELS];
+        runtime.block_on(std::future::poll_fn(|cx| {
+            while let Some(key) = queue.pop(Some(cx)) {
+                let (rx, readiness) = &mut receivers[key];
+                readiness.taken();
+                while let std::task::Poll::Ready(Some(n)) = rx.poll_recv(&mut readiness.context()) {
+                    assert_eq!(n, next[key], "in order on channel {key}");
+                    next[key] += 1;
+                }
+            }
+            if next.iter().all(|&count| count == MESSAGES) {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        }));
+        for producer in producers {
+            producer.join().expect("producer");
+        }
     }
 }
