@@ -102,12 +102,9 @@ impl<K: Copy + Send + Sync + 'static> ReadyQueue<K> {
     }
 
     /// Keys queued now.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.shared.lock().queue.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -235,7 +232,7 @@ mod tests {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u8>();
         let (queue, stream) = polled(9u16);
         assert!(rx.poll_recv(&mut stream.context()).is_pending());
-        assert!(queue.is_empty());
+        assert_eq!(queue.len(), 0);
         tx.send(1).expect("send");
         assert_eq!(queue.pop(None), Some(9));
         stream.taken();

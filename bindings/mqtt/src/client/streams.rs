@@ -6,10 +6,9 @@
 //! streams that were woken.
 
 use std::collections::VecDeque;
-
-use rustc_hash::FxHashMap;
 use std::task::{Context, Poll};
 
+use rustc_hash::FxHashMap;
 use zilla_engine::frame::{Control, Extension, Frame};
 use zilla_engine::readiness::{Readiness, ReadyQueue};
 use zilla_engine::stream::StreamEnd;
