@@ -41,6 +41,15 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
     let mut writing = true;
 
     while reading || writing {
+        // Controls that arrived are applied here rather than waited for: a window that comes
+        // back for every read would otherwise wake the pump once more per read, with nothing
+        // to do while there is credit left. Only a pump out of credit waits for one.
+        if reading && (outbound.poll_controls().is_some() || outbound.is_closed()) {
+            // The peer no longer reads; what it already sent toward the socket must still be
+            // written, so only the reading side stops here.
+            let _ = outbound.abort(Extension::none());
+            reading = false;
+        }
         let room = if reading {
             outbound.available().min(MAX_READ)
         } else {
@@ -69,10 +78,8 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
                     break;
                 }
             },
-            control = outbound.control(), if reading => match control {
+            control = outbound.control(), if reading && room == 0 => match control {
                 Some(Control::Window(_)) | Some(Control::Challenge(_)) => {}
-                // The peer no longer reads; what it already sent toward the socket must still
-                // be written, so only the reading side stops here.
                 Some(Control::Reset(_)) | None => {
                     let _ = outbound.abort(Extension::none());
                     reading = false;
