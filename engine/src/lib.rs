@@ -18,3 +18,4 @@ pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod vault;
+pub mod woken;

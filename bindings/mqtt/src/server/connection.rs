@@ -10,6 +10,7 @@ use zilla_engine::frame::Control;
 use zilla_engine::guard::Authorization;
 use zilla_engine::io::StreamIo;
 use zilla_engine::stream::StreamEnd;
+use zilla_engine::woken::Woken;
 
 use super::app_streams::{AppStreams, Role, StreamEvent, StreamId};
 use super::close::Ending;
@@ -29,6 +30,13 @@ const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// Stream events handled after one wakeup before what they produced is written.
 const MAX_BATCH: usize = 64;
+
+/// The connection's own sources of events, besides its streams.
+const NETWORK: usize = 0;
+const TIMER: usize = 1;
+const STOP: usize = 2;
+const SUCCESSOR: usize = 3;
+const SOURCES: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -123,6 +131,10 @@ impl Connection {
     }
 
     async fn serve(&mut self) -> Ending {
+        // Each source is polled only when it woke the task: most wakeups are for one stream or
+        // for the network, and polling everything else after each of them was a large part of
+        // the cost of a message.
+        let woken = Woken::new(SOURCES);
         // One timer and one shutdown wait for the whole connection: the timer is moved only
         // when a deadline comes earlier than it is set for, or after it fired. Firing early is
         // harmless, as `on_timer` checks what is actually due.
@@ -134,27 +146,50 @@ impl Connection {
             let _ = stopping.wait_for(|stopping| *stopping).await;
         };
         tokio::pin!(stop);
+        // The wait for a successor lives across iterations, so that it keeps its place among
+        // the watch's waiters; it is made anew after each change.
+        let changed = |mut successor: watch::Receiver<Option<Arc<Shared>>>| async move {
+            successor.changed().await.is_ok()
+        };
+        let succeeded = changed(self.successor.clone());
+        tokio::pin!(succeeded);
+        let mut watching = true;
+        let mut was_reading = true;
         let mut fired = false;
         loop {
             let deadline = self.next_deadline();
             if fired || deadline < armed {
                 armed = deadline;
                 timer.as_mut().reset(armed.into());
+                woken.mark(TIMER);
             }
             let reading = match self.phase {
                 Phase::AwaitSession { .. } => self.net.has_room(),
                 _ => true,
             };
+            if reading && !was_reading {
+                // What arrived while reading paused woke nothing.
+                woken.mark(NETWORK);
+            }
+            was_reading = reading;
             let deliveries = self.outbound.has_room();
             let streams = &mut self.streams;
             let event = tokio::select! {
-                read = self.net.fill(), if reading => Event::Read(read),
+                read = woken.gate(NETWORK, self.net.fill()), if reading => Event::Read(read),
                 (id, event) = std::future::poll_fn(|cx| streams.poll_next(cx, deliveries)) => {
                     Event::Stream(id, event)
                 }
-                _ = &mut timer => Event::Timer,
-                _ = &mut stop => Event::Stopping,
-                Ok(()) = self.successor.changed(), if self.client.is_some() => Event::Succeeded,
+                _ = woken.gate(TIMER, &mut timer) => Event::Timer,
+                _ = woken.gate(STOP, &mut stop) => Event::Stopping,
+                live = woken.gate(SUCCESSOR, &mut succeeded), if watching && self.client.is_some() => {
+                    watching = live;
+                    if live {
+                        succeeded.set(changed(self.successor.clone()));
+                        Event::Succeeded
+                    } else {
+                        continue;
+                    }
+                }
             };
             fired = matches!(event, Event::Timer);
             let mut flow = self.on_event(event).await;
