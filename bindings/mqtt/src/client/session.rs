@@ -1,12 +1,14 @@
 //! One client session: its broker connection and every stream of its client connection, run
 //! by one task until either side ends it.
 
+use std::task::Waker;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 use zilla_engine::binding::Exit;
 use zilla_engine::frame::{Begin, Control, Extension, Frame};
 use zilla_engine::stream::StreamEnd;
+use zilla_engine::woken::Woken;
 
 use crate::codec::{reason, Disconnect, EncodeError, Packet, Properties};
 use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx, MESSAGE_PADDING};
@@ -30,6 +32,12 @@ const CLOSE_DEADLINE: Duration = DEFAULT_TIMEOUT;
 
 /// Stream events handled after one wakeup before what they produced is written.
 const MAX_BATCH: usize = 64;
+
+/// The session's own sources of events, besides its streams.
+const IO: usize = 0;
+const INBOX: usize = 1;
+const TIMER: usize = 2;
+const SOURCES: usize = 3;
 
 /// Why the session stops.
 pub(super) enum Outcome {
@@ -159,8 +167,17 @@ impl Session {
         let timer = tokio::time::sleep_until(armed);
         tokio::pin!(timer);
         let mut fired = true;
+        // Each source is polled only when it woke the task (see `Woken`); the streams have
+        // their own ready queue.
+        let woken = Woken::new(SOURCES);
+        let mut was_reading = true;
         while self.outcome.is_none() {
             let reading = self.deliveries.is_idle();
+            if reading && !was_reading {
+                // What arrived while reading paused woke nothing.
+                woken.mark(IO);
+            }
+            was_reading = reading;
             if !reading {
                 self.keep_alive.postpone();
             }
@@ -173,11 +190,12 @@ impl Session {
                 if fired || deadline < armed {
                     armed = deadline;
                     timer.as_mut().reset(armed);
+                    woken.mark(TIMER);
                     fired = false;
                 }
             }
             tokio::select! {
-                io = self.upstream.next_io(reading) => self.on_io(io),
+                io = woken.gate(IO, self.upstream.next_io(reading)) => self.on_io(io),
                 (key, event) = self.streams.next() => {
                     self.on_stream_event(key, event);
                     // Frames that already arrived are handled before anything is written, so
@@ -192,14 +210,17 @@ impl Session {
                         self.on_stream_event(key, event);
                     }
                 }
-                opened = inbox.recv(), if inbox_open => match opened {
+                opened = woken.gate(INBOX, inbox.recv()), if inbox_open => match opened {
                     Some(opened) => self.on_opened(opened),
                     None => inbox_open = false,
                 },
-                _ = &mut timer, if deadline.is_some() => {
+                _ = woken.gate(TIMER, &mut timer), if deadline.is_some() => {
                     fired = true;
                     self.on_keep_alive(reading);
                 }
+            }
+            if self.outcome.is_none() {
+                self.write_now(woken.waker(IO));
             }
         }
         self.finish().await;
@@ -244,6 +265,16 @@ impl Session {
     pub fn lose(&mut self, disconnect: Option<u8>) {
         if self.outcome.is_none() {
             self.outcome = Some(Outcome::Lost { disconnect });
+        }
+    }
+
+    /// Sends what the last event queued, as far as the exit's credit reaches; `waker` is woken
+    /// when more credit comes for what is left.
+    fn write_now(&mut self, waker: &Waker) {
+        match self.upstream.write_now(waker) {
+            Ok(0) => {}
+            Ok(_) => self.on_written(),
+            Err(_) => self.lose(None),
         }
     }
 

@@ -6,10 +6,12 @@
 //! bytes in the exit (and then in the socket) and slows the broker down.
 
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use zilla_engine::io::StreamIo;
 
 use crate::codec::{decode, encode_within, DecodeError, EncodeError, Packet, ProtocolVersion};
@@ -101,6 +103,27 @@ impl Upstream {
             written = writer.write(outbound), if writing => IoEvent::Written(written),
             else => std::future::pending().await,
         }
+    }
+
+    /// Writes what is queued as far as the exit's credit reaches now, without waiting; returns
+    /// how many bytes left. The session calls this after every event, so that a packet it
+    /// queued leaves at once instead of after another round of waiting; `waker` is woken when
+    /// credit comes for bytes still queued.
+    pub fn write_now(&mut self, waker: &Waker) -> io::Result<usize> {
+        let mut cx = Context::from_waker(waker);
+        let mut total = 0;
+        while !self.outbound.is_empty() {
+            match Pin::new(&mut self.writer).poll_write(&mut cx, &self.outbound) {
+                Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+                Poll::Ready(Ok(count)) => {
+                    self.wrote(count);
+                    total += count;
+                }
+                Poll::Ready(Err(error)) => return Err(error),
+                Poll::Pending => break,
+            }
+        }
+        Ok(total)
     }
 
     /// Accounts for bytes a [`IoEvent::Written`] reported.
