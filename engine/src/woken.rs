@@ -243,6 +243,18 @@ mod tests {
         assert_eq!(woken.poll(0, &cx, |_| Poll::Ready(())), Poll::Ready(()));
     }
 
+    #[test]
+    fn a_new_task_waker_replaces_the_old_one() {
+        let woken = Woken::new(1);
+        let (first_wakeups, first) = counter();
+        let (second_wakeups, second) = counter();
+        let _: Poll<()> = woken.poll(0, &Context::from_waker(&first), |_| Poll::Pending);
+        let _: Poll<()> = woken.poll(0, &Context::from_waker(&second), |_| Poll::Pending);
+        woken.waker(0).wake_by_ref();
+        assert_eq!(first_wakeups.0.load(Ordering::SeqCst), 0);
+        assert_eq!(second_wakeups.0.load(Ordering::SeqCst), 1);
+    }
+
     #[tokio::test]
     async fn a_real_channel_wakes_its_source() {
         let woken = Arc::new(Woken::new(2));

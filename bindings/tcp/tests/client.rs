@@ -151,3 +151,50 @@ async fn refused_without_a_destination() {
     let mut opener = open_client(json!({}), json!([]), Extension::none());
     expect_reset(&mut opener).await;
 }
+
+#[tokio::test]
+async fn a_reader_that_resets_gets_nothing_more_while_its_writes_still_go_out() {
+    let (upstream, port) = upstream().await;
+    let mut opener = open_client(
+        json!({"host": "127.0.0.1", "port": port}),
+        json!([]),
+        Extension::none(),
+    );
+    let (mut accepted, _) = upstream.accept().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(opener.rx.recv().await, Some(Frame::Begin(_))));
+    opener.rx.open_window(1024, 0);
+    accepted
+        .write_all(b"early")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    match opener.rx.recv().await {
+        Some(Frame::Data(data)) => assert_eq!(&data.payload[..], b"early"),
+        other => panic!("expected Data, got {other:?}"),
+    }
+    opener.rx.reset(Extension::none());
+    // The pump is idle when the reset comes; it must see it before it reads again.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    accepted
+        .write_all(b"late")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    opener.tx.ready(5).await.unwrap_or_else(|_| panic!("reset"));
+    opener
+        .tx
+        .data(Data::message(Bytes::from_static(b"still")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut received = [0u8; 5];
+    accepted
+        .read_exact(&mut received)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&received, b"still");
+
+    // A reset direction is over for both sides: no frame follows on it, not even an abort.
+    let next = tokio::time::timeout(Duration::from_millis(300), opener.rx.recv()).await;
+    assert!(
+        next.is_err(),
+        "nothing may arrive after the reset: {next:?}"
+    );
+}
