@@ -6,6 +6,8 @@
 
 pub mod binding;
 pub mod config;
+#[cfg(test)]
+mod counting_waker;
 pub mod frame;
 pub mod guard;
 pub mod io;

@@ -158,17 +158,8 @@ impl<K: Copy + Send + Sync + 'static> Wake for Entry<K> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
-
     use super::*;
-
-    struct CountingWaker(AtomicUsize);
-
-    impl Wake for CountingWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use crate::counting_waker::CountingWaker;
 
     /// A queue with one stream, popped and about to be polled.
     fn polled<K: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static>(
@@ -205,17 +196,12 @@ mod tests {
     #[test]
     fn a_wakeup_queues_its_stream_and_wakes_the_waiting_task() {
         let (queue, stream) = polled(7u64);
-        let task = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let task_waker = Waker::from(task.clone());
+        let (task, task_waker) = CountingWaker::new();
         assert_eq!(queue.pop(Some(&Context::from_waker(&task_waker))), None);
 
         stream.context().waker().wake_by_ref();
         stream.context().waker().wake_by_ref();
-        assert_eq!(
-            task.0.load(Ordering::SeqCst),
-            1,
-            "woken once until it waits again"
-        );
+        assert_eq!(task.wakeups(), 1, "woken once until it waits again");
         assert_eq!(queue.pop(None), Some(7));
         assert_eq!(queue.pop(None), None, "two wakeups, one entry");
     }

@@ -151,28 +151,13 @@ impl Wake for SourceWaker {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
-
     use super::*;
-
-    /// A waker that counts its wakeups.
-    struct Counter(AtomicUsize);
-
-    impl Wake for Counter {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn counter() -> (Arc<Counter>, Waker) {
-        let counter = Arc::new(Counter(AtomicUsize::new(0)));
-        (counter.clone(), Waker::from(counter))
-    }
+    use crate::counting_waker::CountingWaker;
 
     #[test]
     fn every_source_is_polled_once_then_only_when_it_woke() {
         let woken = Woken::new(3);
-        let (_, task) = counter();
+        let (_, task) = CountingWaker::new();
         let cx = Context::from_waker(&task);
         let mut polls = [0; 3];
         for (index, count) in polls.iter_mut().enumerate() {
@@ -202,25 +187,25 @@ mod tests {
     #[test]
     fn a_source_wakes_the_task_once_until_it_is_polled() {
         let woken = Woken::new(2);
-        let (wakeups, task) = counter();
+        let (wakeups, task) = CountingWaker::new();
         let cx = Context::from_waker(&task);
         for index in 0..2 {
             let _: Poll<()> = woken.poll(index, &cx, |_| Poll::Pending);
         }
         woken.waker(0).wake_by_ref();
         woken.waker(0).wake_by_ref();
-        assert_eq!(wakeups.0.load(Ordering::SeqCst), 1);
+        assert_eq!(wakeups.wakeups(), 1);
         woken.waker(1).wake_by_ref();
-        assert_eq!(wakeups.0.load(Ordering::SeqCst), 2);
+        assert_eq!(wakeups.wakeups(), 2);
         let _: Poll<()> = woken.poll(0, &cx, |_| Poll::Pending);
         woken.waker(0).wake_by_ref();
-        assert_eq!(wakeups.0.load(Ordering::SeqCst), 3);
+        assert_eq!(wakeups.wakeups(), 3);
     }
 
     #[test]
     fn a_ready_source_is_polled_again_and_a_wakeup_during_its_poll_is_kept() {
         let woken = Woken::new(1);
-        let (_, task) = counter();
+        let (_, task) = CountingWaker::new();
         let cx = Context::from_waker(&task);
         assert_eq!(woken.poll(0, &cx, |_| Poll::Ready(1)), Poll::Ready(1));
         assert_eq!(woken.poll(0, &cx, |_| Poll::Ready(2)), Poll::Ready(2));
@@ -235,24 +220,24 @@ mod tests {
     #[test]
     fn a_marked_source_is_polled_without_a_wakeup() {
         let woken = Woken::new(1);
-        let (wakeups, task) = counter();
+        let (wakeups, task) = CountingWaker::new();
         let cx = Context::from_waker(&task);
         let _: Poll<()> = woken.poll(0, &cx, |_| Poll::Pending);
         woken.mark(0);
-        assert_eq!(wakeups.0.load(Ordering::SeqCst), 0);
+        assert_eq!(wakeups.wakeups(), 0);
         assert_eq!(woken.poll(0, &cx, |_| Poll::Ready(())), Poll::Ready(()));
     }
 
     #[test]
     fn a_new_task_waker_replaces_the_old_one() {
         let woken = Woken::new(1);
-        let (first_wakeups, first) = counter();
-        let (second_wakeups, second) = counter();
+        let (first_wakeups, first) = CountingWaker::new();
+        let (second_wakeups, second) = CountingWaker::new();
         let _: Poll<()> = woken.poll(0, &Context::from_waker(&first), |_| Poll::Pending);
         let _: Poll<()> = woken.poll(0, &Context::from_waker(&second), |_| Poll::Pending);
         woken.waker(0).wake_by_ref();
-        assert_eq!(first_wakeups.0.load(Ordering::SeqCst), 0);
-        assert_eq!(second_wakeups.0.load(Ordering::SeqCst), 1);
+        assert_eq!(first_wakeups.wakeups(), 0);
+        assert_eq!(second_wakeups.wakeups(), 1);
     }
 
     #[tokio::test]

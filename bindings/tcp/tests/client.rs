@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::json;
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use zilla_binding_tcp::{TcpBeginEx, TcpBindingFactory, TcpConnectEx};
 use zilla_engine::binding::Limits;
 use zilla_engine::frame::{Begin, BindingId, Control, Data, Extension, Frame};
@@ -60,16 +60,41 @@ async fn expect_reset(opener: &mut StreamEnd) {
     );
 }
 
-#[tokio::test]
-async fn connects_and_relays_both_ways() {
+/// A client stream to a local test server: the stream, the socket the server accepted, and the
+/// server's port.
+async fn connected() -> (StreamEnd, TcpStream, u16) {
     let (upstream, port) = upstream().await;
-    let mut opener = open_client(
+    let opener = open_client(
         json!({"host": "127.0.0.1", "port": port}),
         json!([]),
         Extension::none(),
     );
+    let (accepted, _) = upstream.accept().await.unwrap_or_else(|e| panic!("{e}"));
+    (opener, accepted, port)
+}
 
-    let (mut accepted, _) = upstream.accept().await.unwrap_or_else(|e| panic!("{e}"));
+/// Sends `bytes` on the stream and reads them from the socket the client connected.
+async fn send_and_receive(opener: &mut StreamEnd, accepted: &mut TcpStream, bytes: &'static [u8]) {
+    opener
+        .tx
+        .ready(bytes.len())
+        .await
+        .unwrap_or_else(|_| panic!("reset"));
+    opener
+        .tx
+        .data(Data::message(Bytes::from_static(bytes)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut received = vec![0u8; bytes.len()];
+    accepted
+        .read_exact(&mut received)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(received, bytes);
+}
+
+#[tokio::test]
+async fn connects_and_relays_both_ways() {
+    let (mut opener, mut accepted, port) = connected().await;
     match opener.rx.recv().await {
         Some(Frame::Begin(reply)) => {
             let addresses = reply.extension.get::<TcpBeginEx>().copied();
@@ -79,17 +104,7 @@ async fn connects_and_relays_both_ways() {
     }
     opener.rx.open_window(1024, 0);
 
-    opener.tx.ready(4).await.unwrap_or_else(|_| panic!("reset"));
-    opener
-        .tx
-        .data(Data::message(Bytes::from_static(b"ping")))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut received = [0u8; 4];
-    accepted
-        .read_exact(&mut received)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(&received, b"ping");
+    send_and_receive(&mut opener, &mut accepted, b"ping").await;
 
     accepted
         .write_all(b"pong")
@@ -154,13 +169,7 @@ async fn refused_without_a_destination() {
 
 #[tokio::test]
 async fn a_reader_that_resets_gets_nothing_more_while_its_writes_still_go_out() {
-    let (upstream, port) = upstream().await;
-    let mut opener = open_client(
-        json!({"host": "127.0.0.1", "port": port}),
-        json!([]),
-        Extension::none(),
-    );
-    let (mut accepted, _) = upstream.accept().await.unwrap_or_else(|e| panic!("{e}"));
+    let (mut opener, mut accepted, _) = connected().await;
     assert!(matches!(opener.rx.recv().await, Some(Frame::Begin(_))));
     opener.rx.open_window(1024, 0);
     accepted
@@ -179,17 +188,7 @@ async fn a_reader_that_resets_gets_nothing_more_while_its_writes_still_go_out() 
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
-    opener.tx.ready(5).await.unwrap_or_else(|_| panic!("reset"));
-    opener
-        .tx
-        .data(Data::message(Bytes::from_static(b"still")))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut received = [0u8; 5];
-    accepted
-        .read_exact(&mut received)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(&received, b"still");
+    send_and_receive(&mut opener, &mut accepted, b"still").await;
 
     // A reset direction is over for both sides: no frame follows on it, not even an abort.
     let next = tokio::time::timeout(Duration::from_millis(300), opener.rx.recv()).await;
