@@ -106,7 +106,7 @@ impl Upstream {
     }
 
     /// Writes what is queued as far as the exit's credit reaches now, without waiting; returns
-    /// how many bytes left. The session calls this after every event, so that a packet it
+    /// how many bytes it wrote. The session calls this after every event, so that a packet it
     /// queued leaves at once instead of after another round of waiting; `waker` is woken when
     /// credit comes for bytes still queued.
     pub fn write_now(&mut self, waker: &Waker) -> io::Result<usize> {

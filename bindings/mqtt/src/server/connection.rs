@@ -184,7 +184,11 @@ impl Connection {
                 live = woken.gate(SUCCESSOR, &mut succeeded), if watching && self.client.is_some() => {
                     watching = live;
                     if live {
-                        succeeded.set(changed(self.successor.clone()));
+                        // The check below reads the latest successor, so the next wait starts
+                        // from it; a copy of the watch still marked changed would fire again.
+                        let mut next = self.successor.clone();
+                        next.mark_unchanged();
+                        succeeded.set(changed(next));
                         Event::Succeeded
                     } else {
                         continue;
