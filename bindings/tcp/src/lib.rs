@@ -3,6 +3,7 @@
 //! Each TCP connection is one stream. Its `Begin` carries a [`TcpBeginEx`] with both ends'
 //! addresses; a client can be told where to connect with a [`TcpConnectEx`].
 
+mod acks;
 mod client;
 mod condition;
 mod extension;

@@ -14,6 +14,8 @@ use zilla_engine::frame::{Control, Data, Extension, Frame};
 use zilla_engine::runtime::workers::note_activity;
 use zilla_engine::stream::{StreamReceiver, StreamSender};
 
+use crate::acks::Acknowledgements;
+
 /// Largest single read, whatever the credit.
 const MAX_READ: usize = 64 * 1024;
 /// A read buffer with less spare room than this (and less than the credit) is replaced; reads
@@ -39,6 +41,7 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
     let mut batch = BytesMut::new();
     let mut reading = true;
     let mut writing = true;
+    let mut acks = Acknowledgements::new();
 
     while reading || writing {
         // Controls that arrived are applied here rather than waited for: a window that comes
@@ -67,7 +70,7 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
                 }
                 Ok(_) => {
                     note_activity();
-                    acknowledge_promptly(&reader);
+                    acks.on_read(reader.as_ref());
                     let payload = buffer.split().freeze();
                     if outbound.data(Data::message(payload)).is_err() {
                         break;
@@ -85,6 +88,7 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
                     reading = false;
                 }
             },
+            () = acks.expired(), if acks.owed() => acks.on_expired(reader.as_ref()),
             frame = inbound.recv(), if writing => {
                 let mut next = match frame {
                     Some(Frame::Data(data)) => {
@@ -99,6 +103,7 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
                             break;
                         }
                         batch.clear();
+                        acks.on_write();
                         note_activity();
                         inbound.acknowledge_all();
                         match after {
@@ -128,25 +133,6 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
         inbound.reset(Extension::none());
     }
 }
-
-/// Has the kernel acknowledge what was just read at once instead of up to 40 ms later.
-///
-/// A peer that leaves Nagle's algorithm on (Mosquitto does by default) holds its next small
-/// write until the previous one is acknowledged, and Linux may delay that acknowledgement on a
-/// connection that mostly receives, such as an upstream subscription: messages through the
-/// gateway then stalled for the delayed-ACK timer (p99 ~41 ms at 8,000–16,000 msgs/s in the
-/// MQTT benchmark, ~1 ms with this). A proxy holds nothing back, so it has no reason to delay
-/// an acknowledgement. The flag does not stick, so it is set again after every read.
-#[cfg(target_os = "linux")]
-fn acknowledge_promptly(reader: &tokio::net::tcp::OwnedReadHalf) {
-    let socket: &TcpStream = reader.as_ref();
-    if let Err(error) = socket2::SockRef::from(socket).set_tcp_quickack(true) {
-        tracing::trace!(%error, "TCP_QUICKACK not set");
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn acknowledge_promptly(_reader: &tokio::net::tcp::OwnedReadHalf) {}
 
 /// What a frame other than `Data` means for the writing side.
 fn on_frame(frame: Option<Frame>) -> Next {

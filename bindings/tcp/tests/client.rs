@@ -197,3 +197,71 @@ async fn a_reader_that_resets_gets_nothing_more_while_its_writes_still_go_out() 
         "nothing may arrive after the reset: {next:?}"
     );
 }
+
+/// A peer that leaves Nagle's algorithm on holds each small write until its previous one is
+/// acknowledged. Once the gateway has answered on a connection (here: a greeting), Linux delays
+/// its acknowledgements there, expecting them to ride on the next answer; when the gateway then
+/// only receives, the peer's writes wait for the delayed-ACK timer (40 ms) unless the pump has
+/// the kernel acknowledge at once.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_peer_with_nagle_on_is_not_held_back_when_the_gateway_stops_answering() {
+    const WRITES: usize = 40;
+    let (mut opener, mut accepted, _) = connected().await;
+    accepted
+        .set_nodelay(false)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(opener.rx.recv().await, Some(Frame::Begin(_))));
+    opener.rx.open_window(64 * 1024, 0);
+    accepted
+        .write_all(b"hello")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    match opener.rx.recv().await {
+        Some(Frame::Data(data)) => assert_eq!(&data.payload[..], b"hello"),
+        other => panic!("expected Data, got {other:?}"),
+    }
+    opener.rx.acknowledge_all();
+    send_and_receive(&mut opener, &mut accepted, b"welcome").await;
+
+    let writer = tokio::spawn(async move {
+        let mut sent = Vec::with_capacity(WRITES);
+        for index in 0..WRITES {
+            sent.push(tokio::time::Instant::now());
+            accepted
+                .write_all(&[index as u8])
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        (sent, accepted)
+    });
+    let mut arrived = Vec::with_capacity(WRITES);
+    while arrived.len() < WRITES {
+        match tokio::time::timeout(Duration::from_secs(5), opener.rx.recv()).await {
+            Ok(Some(Frame::Data(data))) => {
+                let now = tokio::time::Instant::now();
+                arrived.extend(data.payload.iter().map(|_| now));
+                opener.rx.acknowledge_all();
+            }
+            other => panic!("expected Data, got {other:?}"),
+        }
+    }
+    let (sent, _accepted) = writer.await.unwrap_or_else(|e| panic!("{e}"));
+
+    let delays: Vec<Duration> = sent
+        .iter()
+        .zip(&arrived)
+        .map(|(sent, arrived)| arrived.saturating_duration_since(*sent))
+        .collect();
+    // Without prompt acknowledgements about a dozen writes wait 10-40 ms; allow for a pause or
+    // two of a loaded machine.
+    let held = delays
+        .iter()
+        .filter(|delay| **delay >= Duration::from_millis(10))
+        .count();
+    assert!(
+        held <= 3,
+        "{held} of {WRITES} small writes were held back: {delays:?}"
+    );
+}
