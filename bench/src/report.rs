@@ -140,6 +140,11 @@ fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {
         "{:<30} {:>20} {:>20.2}",
         "    of which the gateway", "", gateway_cpu
     );
+    let gateway_user = us(measured.through_gateway_usage.user) / through.delivered.max(1) as f64;
+    println!(
+        "{:<30} {:>20} {:>20.2}",
+        "      in user space", "", gateway_user
+    );
     wide_row(
         "  wakeups per message",
         direct_runs,

@@ -1,11 +1,13 @@
-//! What a child process spent: CPU time and times scheduled onto a CPU, over all its threads,
-//! read from /proc so a step can be charged per message.
+//! What a child process spent: CPU time (and how much of it in user space) and times scheduled
+//! onto a CPU, over all its threads, read from /proc so a step can be charged per message.
 
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Usage {
     pub cpu: Duration,
+    /// The part of `cpu` spent in user space rather than in the kernel, to clock-tick precision.
+    pub user: Duration,
     /// Times a thread was put on a CPU: about one per wakeup, each costing a context switch.
     pub runs: u64,
 }
@@ -19,6 +21,7 @@ impl Usage {
         let (cpu, runs) = schedstat(pid);
         Self {
             cpu: Duration::from_nanos(cpu),
+            user: user_time(pid),
             runs,
         }
     }
@@ -27,6 +30,7 @@ impl Usage {
     pub fn since(self, earlier: Self) -> Self {
         Self {
             cpu: self.cpu.saturating_sub(earlier.cpu),
+            user: self.user.saturating_sub(earlier.user),
             runs: self.runs.saturating_sub(earlier.runs),
         }
     }
@@ -52,4 +56,24 @@ fn schedstat(pid: u32) -> (u64, u64) {
         .fold((0, 0), |(cpu, runs), (more_cpu, more_runs)| {
             (cpu + more_cpu, runs + more_runs)
         })
+}
+
+/// User-space CPU time of all the process's threads: `utime` in /proc/PID/stat, in clock ticks.
+fn user_time(pid: u32) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return Duration::ZERO;
+    };
+    // The command name in field 2 may hold spaces; the fields after it start at the last ')',
+    // with the state (field 3) first and utime (field 14) eleven after it.
+    let ticks = stat
+        .rsplit_once(')')
+        .and_then(|(_, fields)| fields.split_whitespace().nth(11))
+        .and_then(|field| field.parse::<u64>().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if per_second <= 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs_f64(ticks as f64 / per_second as f64)
 }
