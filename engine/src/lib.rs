@@ -5,6 +5,7 @@
 //! crates and are registered by `type` in a [`registry::Registry`].
 
 pub mod binding;
+pub mod channel;
 pub mod config;
 #[cfg(test)]
 mod counting_waker;

@@ -6,15 +6,15 @@
 //! credit (`Data`) or bounded by the protocol (one `Begin`, one `End`/`Abort`, a `Window` per
 //! consumed `Data`).
 
-use tokio::sync::mpsc;
+use crate::channel::{self, Receiver, Sender, TryRecvError};
 
 use crate::frame::{Begin, Control, Data, Extension, Frame, Reset, Window};
 
 /// The sending half of one direction: forward frames out, [`Control`]s in.
 #[derive(Debug)]
 pub struct StreamSender {
-    frames: mpsc::UnboundedSender<Frame>,
-    controls: mpsc::UnboundedReceiver<Control>,
+    frames: Sender<Frame>,
+    controls: Receiver<Control>,
     sent: u64,
     acknowledged: u64,
     maximum: u32,
@@ -25,8 +25,8 @@ pub struct StreamSender {
 /// The receiving half of one direction: forward frames in, [`Control`]s out.
 #[derive(Debug)]
 pub struct StreamReceiver {
-    frames: mpsc::UnboundedReceiver<Frame>,
-    controls: mpsc::UnboundedSender<Control>,
+    frames: Receiver<Frame>,
+    controls: Sender<Control>,
     received: u64,
     acknowledged: u64,
     maximum: u32,
@@ -51,8 +51,8 @@ pub struct StreamEnd {
 
 /// A new direction: its sender and its receiver.
 pub fn direction() -> (StreamSender, StreamReceiver) {
-    let (frame_tx, frame_rx) = mpsc::unbounded_channel();
-    let (control_tx, control_rx) = mpsc::unbounded_channel();
+    let (frame_tx, frame_rx) = channel::channel();
+    let (control_tx, control_rx) = channel::channel();
     (
         StreamSender {
             frames: frame_tx,
@@ -247,8 +247,8 @@ impl StreamReceiver {
                 }
                 std::task::Poll::Ready(Some(frame))
             }
-            Err(mpsc::error::TryRecvError::Empty) => std::task::Poll::Pending,
-            Err(mpsc::error::TryRecvError::Disconnected) => std::task::Poll::Ready(None),
+            Err(TryRecvError::Empty) => std::task::Poll::Pending,
+            Err(TryRecvError::Disconnected) => std::task::Poll::Ready(None),
         }
     }
 
