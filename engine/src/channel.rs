@@ -3,8 +3,10 @@
 //! Unbounded because what travels on it is bounded elsewhere (see `stream`). One lock around a
 //! `VecDeque` and the receiver's waker: both ends of a stream almost always run on the same
 //! worker thread, so the lock is uncontended, and a send is a push and at most one wakeup.
-//! tokio's `mpsc`, which this replaced, is built for many senders on many threads and cost
-//! about twice the instructions per frame.
+//! tokio's `mpsc`, which this replaced, is built for many senders on many threads: receiving
+//! from it took more than twice the instructions (callgrind, the MQTT benchmark at QoS 1:
+//! 12.0 million in `StreamReceiver::poll_recv` against 5.3 for the same 2,000 messages); a send
+//! costs about the same either way, most of it the wakeup.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
