@@ -92,6 +92,18 @@ async fn send_and_receive(opener: &mut StreamEnd, accepted: &mut TcpStream, byte
     assert_eq!(received, bytes);
 }
 
+/// Writes `bytes` from the socket the client connected and receives them on the stream.
+async fn receive_from(opener: &mut StreamEnd, accepted: &mut TcpStream, bytes: &'static [u8]) {
+    accepted
+        .write_all(bytes)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    match opener.rx.recv().await {
+        Some(Frame::Data(data)) => assert_eq!(&data.payload[..], bytes),
+        other => panic!("expected Data, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn connects_and_relays_both_ways() {
     let (mut opener, mut accepted, port) = connected().await;
@@ -172,14 +184,7 @@ async fn a_reader_that_resets_gets_nothing_more_while_its_writes_still_go_out() 
     let (mut opener, mut accepted, _) = connected().await;
     assert!(matches!(opener.rx.recv().await, Some(Frame::Begin(_))));
     opener.rx.open_window(1024, 0);
-    accepted
-        .write_all(b"early")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    match opener.rx.recv().await {
-        Some(Frame::Data(data)) => assert_eq!(&data.payload[..], b"early"),
-        other => panic!("expected Data, got {other:?}"),
-    }
+    receive_from(&mut opener, &mut accepted, b"early").await;
     opener.rx.reset(Extension::none());
     // The pump is idle when the reset comes; it must see it before it reads again.
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -213,14 +218,7 @@ async fn a_peer_with_nagle_on_is_not_held_back_when_the_gateway_stops_answering(
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(opener.rx.recv().await, Some(Frame::Begin(_))));
     opener.rx.open_window(64 * 1024, 0);
-    accepted
-        .write_all(b"hello")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    match opener.rx.recv().await {
-        Some(Frame::Data(data)) => assert_eq!(&data.payload[..], b"hello"),
-        other => panic!("expected Data, got {other:?}"),
-    }
+    receive_from(&mut opener, &mut accepted, b"hello").await;
     opener.rx.acknowledge_all();
     send_and_receive(&mut opener, &mut accepted, b"welcome").await;
 
