@@ -127,10 +127,14 @@ impl<T> Receiver<T> {
         if state.sender_gone {
             return Poll::Ready(None);
         }
-        match &state.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => state.waker = Some(cx.waker().clone()),
-        }
+        let replaced = match &state.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => None,
+            _ => state.waker.replace(cx.waker().clone()),
+        };
+        drop(state);
+        // Dropped outside the lock: the last reference to a task's waker drops the task,
+        // whose future may hold the other end of this very queue.
+        drop(replaced);
         Poll::Pending
     }
 
@@ -155,10 +159,10 @@ impl<T> Drop for Receiver<T> {
         let abandoned = {
             let mut state = self.shared.lock();
             state.receiver_gone = true;
-            state.waker = None;
-            std::mem::take(&mut state.queue)
+            (state.waker.take(), std::mem::take(&mut state.queue))
         };
-        // Dropped outside the lock: an item's own drop may reach for other streams.
+        // Dropped outside the lock: an item's own drop, or the task a last waker reference
+        // keeps, may reach for this very queue.
         drop(abandoned);
     }
 }
@@ -235,6 +239,30 @@ mod tests {
         assert!(rx.poll_recv(&mut Context::from_waker(&second)).is_pending());
         assert_eq!(tx.send(()), Ok(()));
         assert_eq!((first_wakes.wakeups(), second_wakes.wakeups()), (0, 1));
+    }
+
+    /// A waker that owns the queue's sender, as a finished task's waker may own its future.
+    struct HoldsSender(Mutex<Option<Sender<u8>>>);
+
+    impl std::task::Wake for HoldsSender {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[test]
+    fn replacing_the_last_reference_to_a_waker_may_drop_the_sender() {
+        let (tx, mut rx) = channel::<u8>();
+        let first = Waker::from(Arc::new(HoldsSender(Mutex::new(Some(tx)))));
+        assert!(rx.poll_recv(&mut Context::from_waker(&first)).is_pending());
+        drop(first);
+        let (wakes, second) = CountingWaker::new();
+        // The queue holds the last reference to the first waker; replacing it drops the
+        // sender, which takes the queue's lock (under the lock this would never return).
+        assert!(rx.poll_recv(&mut Context::from_waker(&second)).is_pending());
+        assert_eq!(wakes.wakeups(), 1, "the sender's drop wakes the new waker");
+        assert_eq!(
+            rx.poll_recv(&mut Context::from_waker(&second)),
+            Poll::Ready(None)
+        );
     }
 
     #[test]
