@@ -242,7 +242,9 @@ mod tests {
     }
 
     /// A waker that owns the queue's sender, as a finished task's waker may own its future.
-    struct HoldsSender(Mutex<Option<Sender<u8>>>);
+    struct HoldsSender {
+        _sender: Sender<u8>,
+    }
 
     impl std::task::Wake for HoldsSender {
         fn wake(self: Arc<Self>) {}
@@ -251,7 +253,7 @@ mod tests {
     #[test]
     fn replacing_the_last_reference_to_a_waker_may_drop_the_sender() {
         let (tx, mut rx) = channel::<u8>();
-        let first = Waker::from(Arc::new(HoldsSender(Mutex::new(Some(tx)))));
+        let first = Waker::from(Arc::new(HoldsSender { _sender: tx }));
         assert!(rx.poll_recv(&mut Context::from_waker(&first)).is_pending());
         drop(first);
         let (wakes, second) = CountingWaker::new();
