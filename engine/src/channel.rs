@@ -91,7 +91,8 @@ impl<T> Sender<T> {
             state.queue.push_back(item);
             state.waker.take()
         };
-        // Woken outside the lock: the receiver's task may run on this thread at once.
+        // Woken outside the lock: a wakeup consumes the waker, and the last reference to a
+        // task's waker drops the task, whose future may own this very queue.
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -147,11 +148,6 @@ impl<T> Receiver<T> {
             None => Err(TryRecvError::Empty),
         }
     }
-
-    /// True once the sender is gone (items may still be queued).
-    pub fn is_closed(&self) -> bool {
-        self.shared.lock().sender_gone
-    }
 }
 
 impl<T> Drop for Receiver<T> {
@@ -202,7 +198,6 @@ mod tests {
         assert_eq!(tx.send("last"), Ok(()));
         drop(tx);
         assert!(wakes.wakeups() >= 1);
-        assert!(rx.is_closed());
         assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some("last")));
         assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(None));
         assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
