@@ -79,6 +79,95 @@ impl StreamIo {
         self.end
     }
 
+    /// The next bytes the peer sent, as they arrived, without copying them: empty once the
+    /// peer ended the stream. What this returns counts as read, so its credit goes back to the
+    /// peer: the caller bounds how much it takes before consuming it. Cancel-safe.
+    pub fn poll_read_bytes(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Bytes>> {
+        loop {
+            if !self.pending.is_empty() {
+                self.end.rx.acknowledge_all();
+                return Poll::Ready(Ok(std::mem::take(&mut self.pending)));
+            }
+            if self.read_aborted {
+                return Poll::Ready(Err(aborted()));
+            }
+            if self.read_closed {
+                return Poll::Ready(Ok(Bytes::new()));
+            }
+            match std::task::ready!(self.end.rx.poll_recv(cx)) {
+                None => {
+                    self.read_closed = true;
+                    self.read_aborted = true;
+                }
+                Some(frame) => self.take(frame),
+            }
+        }
+    }
+
+    /// [`Self::poll_read_bytes`], awaited.
+    pub async fn read_bytes(&mut self) -> io::Result<Bytes> {
+        std::future::poll_fn(|cx| self.poll_read_bytes(cx)).await
+    }
+
+    /// Sends the front of `bytes` as far as the credit reaches, without copying it, and
+    /// removes what it sent from `bytes`; answers how many bytes that was.
+    pub fn poll_write_bytes(
+        &mut self,
+        cx: &mut Context<'_>,
+        bytes: &mut Bytes,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_send(cx, bytes.len(), |n| bytes.split_to(n))
+    }
+
+    /// Sends all of `bytes`, waiting for credit as needed, without copying them.
+    pub async fn write_all_bytes(&mut self, mut bytes: Bytes) -> io::Result<()> {
+        while !bytes.is_empty() {
+            std::future::poll_fn(|cx| self.poll_write_bytes(cx, &mut bytes)).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the first `n` of `len` bytes that fit the credit as one `Data` frame, taking
+    /// them with `take(n)`; waits while there is no credit.
+    fn poll_send(
+        &mut self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut take: impl FnMut(usize) -> Bytes,
+    ) -> Poll<io::Result<usize>> {
+        if len == 0 {
+            return Poll::Ready(Ok(0));
+        }
+        // Every window that already arrived counts, not just the first: taking one per
+        // exhausted credit leaves the rest queued and stale, so each write is cut to the size of
+        // one old acknowledgement and a message leaves as many small frames.
+        if self.end.tx.poll_controls().is_some() {
+            return Poll::Ready(Err(broken()));
+        }
+        loop {
+            let available = self.end.tx.available();
+            if available > 0 && !self.end.tx.is_closed() {
+                let n = available.min(len);
+                return match self.end.tx.data(Data::message(take(n))) {
+                    Ok(_) => Poll::Ready(Ok(n)),
+                    Err(SendError::Closed) => Poll::Ready(Err(broken())),
+                    // Credit is checked just above, on the same thread.
+                    Err(SendError::NoCredit { .. }) => Poll::Ready(Err(broken())),
+                };
+            }
+            if self.end.tx.is_closed() {
+                return Poll::Ready(Err(broken()));
+            }
+            match self.end.tx.poll_control(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) | Poll::Ready(Some(Control::Reset(_))) => {
+                    return Poll::Ready(Err(broken()))
+                }
+                Poll::Ready(Some(_)) => {}
+            }
+        }
+    }
+
     /// Handles one received frame: bytes go into `pending`, an abort is noted.
     fn take(&mut self, frame: Frame) {
         match frame {
@@ -164,38 +253,8 @@ impl AsyncWrite for StreamIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        // Every window that already arrived counts, not just the first: taking one per
-        // exhausted credit leaves the rest queued and stale, so each write is cut to the size of
-        // one old acknowledgement and a message leaves as many small frames.
-        if this.end.tx.poll_controls().is_some() {
-            return Poll::Ready(Err(broken()));
-        }
-        loop {
-            let available = this.end.tx.available();
-            if available > 0 && !this.end.tx.is_closed() {
-                let n = available.min(buf.len());
-                let data = Data::message(Bytes::copy_from_slice(&buf[..n]));
-                return match this.end.tx.data(data) {
-                    Ok(_) => Poll::Ready(Ok(n)),
-                    Err(SendError::Closed) => Poll::Ready(Err(broken())),
-                    Err(SendError::NoCredit { .. }) => continue,
-                };
-            }
-            if this.end.tx.is_closed() {
-                return Poll::Ready(Err(broken()));
-            }
-            match this.end.tx.poll_control(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) | Poll::Ready(Some(Control::Reset(_))) => {
-                    return Poll::Ready(Err(broken()))
-                }
-                Poll::Ready(Some(_)) => {}
-            }
-        }
+        self.get_mut()
+            .poll_send(cx, buf.len(), |n| Bytes::copy_from_slice(&buf[..n]))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

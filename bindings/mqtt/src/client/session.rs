@@ -284,10 +284,7 @@ impl Session {
                 self.lose(None)
             }
             IoEvent::Read(Ok(_)) => self.process_inbound(),
-            IoEvent::Written(Ok(count)) => {
-                self.upstream.wrote(count);
-                self.on_written();
-            }
+            IoEvent::Written(Ok(_)) => self.on_written(),
         }
     }
 

@@ -6,23 +6,22 @@
 //! bytes in the exit (and then in the socket) and slows the broker down.
 
 use std::io;
-use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zilla_engine::io::StreamIo;
 
-use crate::codec::{decode, encode_within, DecodeError, EncodeError, Packet, ProtocolVersion};
-
-const READ_CHUNK: usize = 16 * 1024;
+use crate::codec::{encode_within, DecodeError, EncodeError, Packet, PacketInput, ProtocolVersion};
 
 pub struct Upstream {
-    reader: ReadHalf<StreamIo>,
-    writer: WriteHalf<StreamIo>,
-    inbound: BytesMut,
+    io: StreamIo,
+    inbound: PacketInput,
+    /// Packets queued and not yet handed to the exit.
     outbound: BytesMut,
+    /// Bytes handed over but not yet sent, for want of credit.
+    sending: Bytes,
     /// Bytes ever queued, and ever written: positions in the outgoing byte stream.
     queued: u64,
     written: u64,
@@ -35,17 +34,17 @@ pub struct Upstream {
 pub enum IoEvent {
     /// Bytes read (0 = the broker closed).
     Read(io::Result<usize>),
+    /// Bytes written.
     Written(io::Result<usize>),
 }
 
 impl Upstream {
     pub fn new(io: StreamIo, inbound_limit: usize) -> Self {
-        let (reader, writer) = tokio::io::split(io);
         Self {
-            reader,
-            writer,
-            inbound: BytesMut::new(),
+            io,
+            inbound: PacketInput::default(),
             outbound: BytesMut::new(),
+            sending: Bytes::new(),
             queued: 0,
             written: 0,
             inbound_limit,
@@ -82,27 +81,24 @@ impl Upstream {
 
     /// The next complete packet already read, if any.
     pub fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
-        decode(&mut self.inbound, ProtocolVersion::V5, self.inbound_limit)
+        self.inbound.decode(ProtocolVersion::V5, self.inbound_limit)
     }
 
-    /// Reads (when `reading`) or writes queued bytes, whichever can go first. Cancel-safe.
+    /// Writes queued bytes or reads (when `reading`), whichever can go first; writing is
+    /// tried first, so that what is owed leaves before more is taken in. Cancel-safe.
     pub async fn next_io(&mut self, reading: bool) -> IoEvent {
-        let writing = !self.outbound.is_empty();
-        if reading {
-            self.inbound.reserve(READ_CHUNK);
-        }
-        let Self {
-            reader,
-            writer,
-            inbound,
-            outbound,
-            ..
-        } = self;
-        tokio::select! {
-            read = reader.read_buf(inbound), if reading => IoEvent::Read(read),
-            written = writer.write(outbound), if writing => IoEvent::Written(written),
-            else => std::future::pending().await,
-        }
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(written) = self.poll_write(cx) {
+                if !matches!(written, Ok(0)) {
+                    return Poll::Ready(IoEvent::Written(written));
+                }
+            }
+            if reading {
+                return self.poll_read(cx).map(IoEvent::Read);
+            }
+            Poll::Pending
+        })
+        .await
     }
 
     /// Writes what is queued as far as the exit's credit reaches now, without waiting; returns
@@ -112,41 +108,45 @@ impl Upstream {
     pub fn write_now(&mut self, waker: &Waker) -> io::Result<usize> {
         let mut cx = Context::from_waker(waker);
         let mut total = 0;
-        while !self.outbound.is_empty() {
-            match Pin::new(&mut self.writer).poll_write(&mut cx, &self.outbound) {
-                Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
-                Poll::Ready(Ok(count)) => {
-                    self.wrote(count);
-                    total += count;
-                }
+        loop {
+            match self.poll_write(&mut cx) {
+                Poll::Ready(Ok(0)) | Poll::Pending => return Ok(total),
+                Poll::Ready(Ok(count)) => total += count,
                 Poll::Ready(Err(error)) => return Err(error),
-                Poll::Pending => break,
             }
         }
-        Ok(total)
     }
 
-    /// Accounts for bytes a [`IoEvent::Written`] reported.
-    pub fn wrote(&mut self, count: usize) {
-        let count = count.min(self.outbound.len());
-        self.outbound.advance(count);
-        self.written = self.written.saturating_add(count as u64);
+    /// Sends queued bytes within the exit's credit: `Ok(0)` when nothing is queued.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.sending.is_empty() {
+            if self.outbound.is_empty() {
+                return Poll::Ready(Ok(0));
+            }
+            self.sending = self.outbound.split().freeze();
+        }
+        let written = std::task::ready!(self.io.poll_write_bytes(cx, &mut self.sending))?;
+        self.written = self.written.saturating_add(written as u64);
+        Poll::Ready(Ok(written))
+    }
+
+    /// Takes what the exit delivered into the input: `Ok(0)` once the broker closed.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let bytes = std::task::ready!(self.io.poll_read_bytes(cx))?;
+        let count = bytes.len();
+        self.inbound.push(bytes);
+        Poll::Ready(Ok(count))
     }
 
     /// Reads until at least one more byte arrived; for the handshake.
     pub async fn read_more(&mut self) -> io::Result<usize> {
-        self.inbound.reserve(READ_CHUNK);
-        self.reader.read_buf(&mut self.inbound).await
+        std::future::poll_fn(|cx| self.poll_read(cx)).await
     }
 
     /// Writes everything queued; for the handshake and the last words before closing.
     pub async fn flush(&mut self) -> io::Result<()> {
-        while !self.outbound.is_empty() {
-            let count = self.writer.write(&self.outbound).await?;
-            if count == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            self.wrote(count);
+        while !(self.outbound.is_empty() && self.sending.is_empty()) {
+            std::future::poll_fn(|cx| self.poll_write(cx)).await?;
         }
         Ok(())
     }
@@ -159,9 +159,9 @@ impl Upstream {
             if self.flush().await.is_err() {
                 return;
             }
-            let _ = self.writer.shutdown().await;
+            let _ = self.io.shutdown().await;
             let mut sink = [0u8; 1024];
-            while let Ok(count) = self.reader.read(&mut sink).await {
+            while let Ok(count) = self.io.read(&mut sink).await {
                 if count == 0 {
                     break;
                 }

@@ -8,6 +8,7 @@ mod connect;
 pub mod error;
 mod fuzz;
 pub mod header;
+mod input;
 pub mod packet;
 pub mod properties;
 mod property_context;
@@ -17,11 +18,12 @@ mod subscribe;
 pub mod version;
 mod wire;
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 pub use error::{DecodeError, EncodeError};
 pub use fuzz::fuzz_decode;
 pub use header::{peek_header, FixedHeader};
+pub use input::PacketInput;
 pub use packet::*;
 pub use properties::{Properties, PropertyContext};
 pub use version::ProtocolVersion;
@@ -41,6 +43,37 @@ pub fn decode(
     version: ProtocolVersion,
     max_packet_size: usize,
 ) -> Result<Option<Packet>, DecodeError> {
+    let Some((header, size)) = complete_packet(buf, version, max_packet_size)? else {
+        return Ok(None);
+    };
+    if buf.len() < size {
+        buf.reserve(size.saturating_sub(buf.len()));
+        return Ok(None);
+    }
+    decode_packet(&header, buf.split_to(size).freeze(), version).map(Some)
+}
+
+/// [`decode`] from bytes that are not added to: the packet's fields share `buf`'s memory
+/// instead of a copy of it. An incomplete packet is left in `buf`.
+pub fn decode_bytes(
+    buf: &mut Bytes,
+    version: ProtocolVersion,
+    max_packet_size: usize,
+) -> Result<Option<Packet>, DecodeError> {
+    match complete_packet(buf, version, max_packet_size)? {
+        Some((header, size)) if buf.len() >= size => {
+            decode_packet(&header, buf.split_to(size), version).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The fixed header at the front of `buf`, once complete, and the size of its whole packet.
+fn complete_packet(
+    buf: &[u8],
+    version: ProtocolVersion,
+    max_packet_size: usize,
+) -> Result<Option<(FixedHeader, usize)>, DecodeError> {
     let Some(header) = peek_header(buf, version)? else {
         return Ok(None);
     };
@@ -51,18 +84,22 @@ pub fn decode(
             maximum: max_packet_size,
         });
     }
-    if buf.len() < size {
-        buf.reserve(size.saturating_sub(buf.len()));
-        return Ok(None);
-    }
-    let mut frame = buf.split_to(size).freeze();
+    Ok(Some((header, size)))
+}
+
+/// Decodes one whole packet, `frame`, fixed header included.
+fn decode_packet(
+    header: &FixedHeader,
+    mut frame: Bytes,
+    version: ProtocolVersion,
+) -> Result<Packet, DecodeError> {
     let body = frame.split_off(header.header_len.min(frame.len()));
     let mut reader = Reader::new(body);
-    let packet = decode_body(&header, &mut reader, version)?;
+    let packet = decode_body(header, &mut reader, version)?;
     if !reader.is_empty() {
         return Err(DecodeError::TrailingBytes(reader.remaining()));
     }
-    Ok(Some(packet))
+    Ok(packet)
 }
 
 fn decode_body(

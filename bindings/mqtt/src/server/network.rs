@@ -1,9 +1,10 @@
 //! The network side of a connection: MQTT packets read from and written to the network stream.
 //!
-//! Reads go into one buffer that the codec decodes from; since the codec refuses a packet
-//! larger than the maximum as soon as its fixed header is complete, the buffer stays within one
-//! maximum packet plus one read. Writes are encoded into an output buffer and sent on `flush`,
-//! so the packets one event produces leave in one frame.
+//! Reads are decoded where they arrived ([`PacketInput`]); since the codec refuses a packet
+//! larger than the maximum as soon as its fixed header is complete, and reading pauses while
+//! more than that is buffered, the input stays within one maximum packet plus one read. Writes
+//! are encoded into an output buffer and sent on `flush`, so the packets one event produces
+//! leave in one frame.
 
 use std::io;
 use std::time::Instant;
@@ -12,14 +13,14 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zilla_engine::io::StreamIo;
 
-use crate::codec::{decode, encode_within, DecodeError, EncodeError, Packet, ProtocolVersion};
+use crate::codec::{encode_within, DecodeError, EncodeError, Packet, PacketInput, ProtocolVersion};
 
-/// Bytes reserved ahead of each read.
+/// How far past one maximum packet the input may grow before reading pauses.
 const READ_CHUNK: usize = 8 * 1024;
 
 pub struct Network {
     io: StreamIo,
-    input: BytesMut,
+    input: PacketInput,
     output: BytesMut,
     /// The version CONNECT settled; v3.1.1 until then.
     pub version: ProtocolVersion,
@@ -34,7 +35,7 @@ impl Network {
     pub fn new(io: StreamIo, max_inbound: usize) -> Self {
         Self {
             io,
-            input: BytesMut::new(),
+            input: PacketInput::default(),
             output: BytesMut::new(),
             version: ProtocolVersion::V3_1_1,
             max_inbound,
@@ -49,8 +50,10 @@ impl Network {
 
     /// Reads more bytes; `Ok(0)` when the client closed. Cancel-safe.
     pub async fn fill(&mut self) -> io::Result<usize> {
-        self.input.reserve(READ_CHUNK);
-        self.io.read_buf(&mut self.input).await
+        let bytes = self.io.read_bytes().await?;
+        let count = bytes.len();
+        self.input.push(bytes);
+        Ok(count)
     }
 
     /// Whether the buffer holds less than a maximum packet, so reading more is bounded.
@@ -64,7 +67,7 @@ impl Network {
 
     /// The next complete packet in the buffer.
     pub fn decode(&mut self) -> Result<Option<Packet>, DecodeError> {
-        decode(&mut self.input, self.version, self.max_inbound)
+        self.input.decode(self.version, self.max_inbound)
     }
 
     /// Queues a packet for the next flush, unless it exceeds what the client accepts.
@@ -86,8 +89,7 @@ impl Network {
             self.output.clear();
             return Ok(());
         }
-        let bytes = self.output.split().freeze();
-        self.io.write_all(&bytes).await
+        self.io.write_all_bytes(self.output.split().freeze()).await
     }
 
     /// Writes what was queued, ends the network stream in order, and keeps our end until the
