@@ -36,8 +36,10 @@ pub struct PublishStream {
     ending: bool,
 }
 
+/// A message that came in fragments, while they arrive.
 struct Assembly {
-    message: MessageEx,
+    /// The first fragment's extension, a [`MessageEx`].
+    message: Extension,
     payload: BytesMut,
 }
 
@@ -129,35 +131,49 @@ impl Session {
             return;
         };
         if data.is_init() {
-            let Some(message) = data.extension.get::<MessageEx>() else {
+            if data.extension.get::<MessageEx>().is_none() {
                 return self.reset_publish(key, reason::PROTOCOL_ERROR);
-            };
+            }
             let expected = data.length.unwrap_or(data.payload.len());
             if expected > limit {
                 return self.reset_publish(key, reason::PACKET_TOO_LARGE);
             }
-            publish.assembly = Some(Assembly {
-                message: message.clone(),
-                payload: BytesMut::with_capacity(expected),
-            });
+            if !data.is_fin() {
+                publish.assembly = Some(Assembly {
+                    message: data.extension.clone(),
+                    payload: BytesMut::with_capacity(expected),
+                });
+            }
         }
-        let Some(assembly) = publish.assembly.as_mut() else {
-            return self.reset_publish(key, reason::PROTOCOL_ERROR);
+        // A message in one frame, nearly all of them, is sent on as it came, without a copy.
+        let (extension, payload) = if data.is_init() && data.is_fin() {
+            (data.extension, data.payload)
+        } else {
+            let Some(assembly) = publish.assembly.as_mut() else {
+                return self.reset_publish(key, reason::PROTOCOL_ERROR);
+            };
+            assembly.payload.extend_from_slice(&data.payload);
+            if assembly.payload.len() > limit {
+                return self.reset_publish(key, reason::PACKET_TOO_LARGE);
+            }
+            if !data.is_fin() {
+                // A fragment is only buffered; the message's end carries the acknowledgement.
+                publish.acks.push_done(position);
+                if let Some(reached) = publish.acks.advance() {
+                    stream.end.rx.acknowledge(reached);
+                }
+                return;
+            }
+            let Some(Assembly { message, payload }) = publish.assembly.take() else {
+                return;
+            };
+            (message, payload.freeze())
         };
-        assembly.payload.extend_from_slice(&data.payload);
-        if assembly.payload.len() > limit {
+        if payload.len() > limit {
             return self.reset_publish(key, reason::PACKET_TOO_LARGE);
         }
-        if !data.is_fin() {
-            // A fragment is only buffered; the message's end carries the acknowledgement.
-            publish.acks.push_done(position);
-            if let Some(reached) = publish.acks.advance() {
-                stream.end.rx.acknowledge(reached);
-            }
-            return;
-        }
-        let Some(Assembly { message, payload }) = publish.assembly.take() else {
-            return;
+        let Some(message) = extension.get::<MessageEx>() else {
+            return self.reset_publish(key, reason::PROTOCOL_ERROR);
         };
         let topic = if message.topic.is_empty() {
             publish.topic.clone()
@@ -182,7 +198,7 @@ impl Session {
             topic,
             packet_id: None,
             properties: to_properties(&message.properties),
-            payload: payload.freeze(),
+            payload,
         };
         let held = Held {
             key,
