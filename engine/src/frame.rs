@@ -29,6 +29,12 @@ impl Extension {
         self.0.as_deref().and_then(|value| value.downcast_ref())
     }
 
+    /// The value, moved out when this extension was its only holder and cloned otherwise.
+    pub fn take<T: Any + Send + Sync + Clone>(self) -> Option<T> {
+        let value = self.0?.downcast::<T>().ok()?;
+        Some(Arc::try_unwrap(value).unwrap_or_else(|shared| T::clone(&shared)))
+    }
+
     pub fn is_none(&self) -> bool {
         self.0.is_none()
     }
@@ -151,4 +157,33 @@ pub enum Control {
     Reset(Reset),
     /// Ask the opener to re-authenticate.
     Challenge(Extension),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_moves_a_sole_value_and_clones_a_shared_one() {
+        let sole = Extension::new(String::from("topic"));
+        let pointer = sole.get::<String>().map(|value| value.as_ptr());
+        let taken = sole.take::<String>();
+        assert_eq!(taken.as_deref(), Some("topic"));
+        assert_eq!(
+            taken.map(|value| value.as_ptr()),
+            pointer,
+            "moved, not copied"
+        );
+
+        let shared = Extension::new(String::from("topic"));
+        let other = shared.clone();
+        assert_eq!(shared.take::<String>().as_deref(), Some("topic"));
+        assert_eq!(other.get::<String>().map(String::as_str), Some("topic"));
+    }
+
+    #[test]
+    fn take_of_another_type_or_none_is_none() {
+        assert_eq!(Extension::new(7u32).take::<String>(), None);
+        assert_eq!(Extension::none().take::<String>(), None);
+    }
 }

@@ -203,6 +203,16 @@ fn gather(
     data: Data,
     max_packet: usize,
 ) -> Option<Option<(MessageEx, bytes::Bytes)>> {
+    if data.is_init() && data.is_fin() {
+        // A whole message in one frame, nearly all of them: nothing to gather or copy.
+        stream.partial = None;
+        let expected = data.length.unwrap_or(data.payload.len());
+        if expected.max(data.payload.len()) > max_packet {
+            return Some(None);
+        }
+        let message = data.extension.take::<MessageEx>();
+        return Some(message.map(|message| (message, data.payload)));
+    }
     if data.is_init() {
         let message = data.extension.get::<MessageEx>().cloned();
         let expected = data.length.unwrap_or(data.payload.len());
@@ -218,10 +228,6 @@ fn gather(
         if partial.payload.len().saturating_add(data.payload.len()) > max_packet {
             partial.dropped = true;
             partial.payload = BytesMut::new();
-        } else if fin && partial.payload.is_empty() {
-            // A whole message in one frame: no copy.
-            let partial = stream.partial.take()?;
-            return Some(partial.message.map(|message| (message, data.payload)));
         } else {
             partial.payload.extend_from_slice(&data.payload);
         }
