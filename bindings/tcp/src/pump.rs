@@ -62,33 +62,12 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
             buffer.reserve(MAX_READ);
         }
         let mut limited = (&mut buffer).limit(room);
+        // In a fixed order rather than tokio's random one, which costs a random number per
+        // wakeup. Writing comes first, so what the gateway owes the peer leaves before more is
+        // taken in; neither side starves the other, as the stream's frames come from tasks that
+        // cannot run while this one does, and tokio's budget makes socket reads yield in turn.
         tokio::select! {
-            read = reader.read_buf(&mut limited), if reading && room > 0 => match read {
-                Ok(0) => {
-                    let _ = outbound.end(Extension::none());
-                    reading = false;
-                }
-                Ok(_) => {
-                    note_activity();
-                    acks.on_read(reader.as_ref());
-                    let payload = buffer.split().freeze();
-                    if outbound.data(Data::message(payload)).is_err() {
-                        break;
-                    }
-                }
-                Err(error) => {
-                    tracing::debug!(%error, "tcp read failed");
-                    break;
-                }
-            },
-            control = outbound.control(), if reading && room == 0 => match control {
-                Some(Control::Window(_)) | Some(Control::Challenge(_)) => {}
-                Some(Control::Reset(_)) | None => {
-                    let _ = outbound.abort(Extension::none());
-                    reading = false;
-                }
-            },
-            () = acks.expired(), if acks.owed() => acks.on_expired(reader.as_ref()),
+            biased;
             frame = inbound.recv(), if writing => {
                 let mut next = match frame {
                     Some(Frame::Data(data)) => {
@@ -122,6 +101,32 @@ pub async fn pump(socket: TcpStream, mut outbound: StreamSender, mut inbound: St
                     break;
                 }
             },
+            read = reader.read_buf(&mut limited), if reading && room > 0 => match read {
+                Ok(0) => {
+                    let _ = outbound.end(Extension::none());
+                    reading = false;
+                }
+                Ok(_) => {
+                    note_activity();
+                    acks.on_read(reader.as_ref());
+                    let payload = buffer.split().freeze();
+                    if outbound.data(Data::message(payload)).is_err() {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "tcp read failed");
+                    break;
+                }
+            },
+            control = outbound.control(), if reading && room == 0 => match control {
+                Some(Control::Window(_)) | Some(Control::Challenge(_)) => {}
+                Some(Control::Reset(_)) | None => {
+                    let _ = outbound.abort(Extension::none());
+                    reading = false;
+                }
+            },
+            () = acks.expired(), if acks.owed() => acks.on_expired(reader.as_ref()),
         }
     }
 
