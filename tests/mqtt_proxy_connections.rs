@@ -22,6 +22,7 @@ fn an_empty_client_id_gets_an_assigned_one_in_v5() {
             assert_eq!(connack.reason_code, 0);
             let assigned = connack
                 .properties
+                .into_set()
                 .assigned_client_identifier
                 .unwrap_or_default();
             assert!(!assigned.is_empty());

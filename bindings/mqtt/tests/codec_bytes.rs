@@ -49,10 +49,10 @@ fn connack_v5_with_assigned_client_id() {
     let packet = Packet::Connack(Connack {
         session_present: true,
         reason_code: 0,
-        properties: Properties {
+        properties: Properties::from(PropertySet {
             assigned_client_identifier: Some("x".into()),
-            ..Properties::default()
-        },
+            ..PropertySet::default()
+        }),
     });
     check(
         packet,

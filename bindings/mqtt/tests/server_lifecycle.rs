@@ -9,17 +9,17 @@ use bytes::Bytes;
 use serde_json::json;
 use server_support::*;
 use tokio::io::AsyncWriteExt;
-use zilla_binding_mqtt::codec::{reason, Disconnect, Packet, Properties, QoS, Will};
+use zilla_binding_mqtt::codec::{reason, Disconnect, Packet, Properties, PropertySet, QoS, Will};
 use zilla_binding_mqtt::contract::{MqttResetEx, SessionAcceptedEx, SessionFlushEx};
 use zilla_engine::frame::{Extension, Frame};
 
 fn disconnect(reason_code: u8, session_expiry: Option<u32>) -> Packet {
     Packet::Disconnect(Disconnect {
         reason_code,
-        properties: Properties {
+        properties: Properties::from(PropertySet {
             session_expiry_interval: session_expiry,
-            ..Properties::default()
-        },
+            ..PropertySet::default()
+        }),
     })
 }
 
@@ -68,10 +68,10 @@ async fn disconnect_with_will_or_a_new_expiry() {
         payload: Bytes::from_static(b"gone"),
         qos: QoS::AtLeastOnce,
         retain: false,
-        properties: Properties {
+        properties: Properties::from(PropertySet {
             will_delay_interval: Some(5),
-            ..Properties::default()
-        },
+            ..PropertySet::default()
+        }),
     });
     request.properties.session_expiry_interval = Some(10);
     let (mut client, mut session) = gateway

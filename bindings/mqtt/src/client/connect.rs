@@ -1,6 +1,6 @@
 //! The CONNECT a session asks for and what the broker's CONNACK grants it.
 
-use crate::codec::{Connack, Connect, Properties, ProtocolVersion, QoS, Will};
+use crate::codec::{Connack, Connect, Properties, PropertySet, ProtocolVersion, QoS, Will};
 use crate::contract::{SessionAcceptedEx, SessionBeginEx};
 
 use super::message::to_properties;
@@ -12,14 +12,14 @@ pub fn connect_packet(session: &SessionBeginEx) -> Connect {
     let maximum_packet_size = session
         .maximum_packet_size
         .map_or(MAXIMUM_PACKET_SIZE, |limit| limit.min(MAXIMUM_PACKET_SIZE));
-    let properties = Properties {
+    let properties = Properties::from(PropertySet {
         session_expiry_interval: (session.session_expiry != 0).then_some(session.session_expiry),
         receive_maximum: (session.receive_maximum != 0 && session.receive_maximum != u16::MAX)
             .then_some(session.receive_maximum),
         maximum_packet_size: Some(maximum_packet_size),
         user_properties: session.user_properties.clone(),
-        ..Properties::default()
-    };
+        ..PropertySet::default()
+    });
     let will = session.will.as_ref().map(|will| {
         let mut properties = to_properties(&will.properties);
         properties.will_delay_interval = (will.delay != 0).then_some(will.delay);
@@ -159,13 +159,13 @@ mod tests {
         let connack = Connack {
             session_present: true,
             reason_code: 0,
-            properties: Properties {
+            properties: Properties::from(PropertySet {
                 maximum_qos: Some(1),
                 retain_available: Some(false),
                 receive_maximum: Some(20),
                 session_expiry_interval: Some(u32::MAX),
-                ..Properties::default()
-            },
+                ..PropertySet::default()
+            }),
         };
         let accepted = accepted(&connack, &session());
         assert!(accepted.session_present);

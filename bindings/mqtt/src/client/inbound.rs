@@ -26,8 +26,9 @@ impl Session {
             Packet::Disconnect(disconnect) => {
                 tracing::debug!(code = disconnect.reason_code, "broker disconnected");
                 let mut reset = MqttResetEx::new(disconnect.reason_code);
-                reset.reason = disconnect.properties.reason_string;
-                reset.server_reference = disconnect.properties.server_reference;
+                let properties = disconnect.properties.into_set();
+                reset.reason = properties.reason_string;
+                reset.server_reference = properties.server_reference;
                 if self.outcome.is_none() {
                     self.outcome = Some(Outcome::Ended(reset));
                 }

@@ -1,24 +1,25 @@
 //! Message properties between the contract's shape and the codec's.
 
-use crate::codec::Properties;
+use crate::codec::{Properties, PropertySet};
 use crate::contract::MessageProperties;
 
 /// The PUBLISH (or will) properties that carry a message's own properties.
 pub fn to_properties(message: &MessageProperties) -> Properties {
-    Properties {
+    Properties::from(PropertySet {
         payload_format_indicator: message.payload_format,
         message_expiry_interval: message.message_expiry,
         content_type: message.content_type.clone(),
         response_topic: message.response_topic.clone(),
         correlation_data: message.correlation_data.clone(),
         user_properties: message.user_properties.clone(),
-        ..Properties::default()
-    }
+        ..PropertySet::default()
+    })
 }
 
 /// A delivered PUBLISH's properties as the contract carries them. Subscription identifiers
 /// and topic aliases are the gateway's own business upstream and are left out.
 pub fn from_properties(properties: Properties) -> MessageProperties {
+    let properties = properties.into_set();
     MessageProperties {
         payload_format: properties.payload_format_indicator,
         message_expiry: properties.message_expiry_interval,

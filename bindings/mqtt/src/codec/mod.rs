@@ -25,7 +25,7 @@ pub use fuzz::fuzz_decode;
 pub use header::{peek_header, FixedHeader};
 pub use input::PacketInput;
 pub use packet::*;
-pub use properties::{Properties, PropertyContext};
+pub use properties::{Properties, PropertyContext, PropertySet};
 pub use version::ProtocolVersion;
 pub use wire::MAX_VARIABLE_INTEGER;
 

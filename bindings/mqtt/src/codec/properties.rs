@@ -11,7 +11,7 @@ pub use super::property_context::{id, PropertyContext};
 
 /// The properties of one packet (or of a will). Absent properties are `None` or empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Properties {
+pub struct PropertySet {
     /// 0 = unspecified bytes, 1 = UTF-8.
     pub payload_format_indicator: Option<u8>,
     pub message_expiry_interval: Option<u32>,
@@ -42,6 +42,104 @@ pub struct Properties {
     pub wildcard_subscription_available: Option<bool>,
     pub subscription_identifier_available: Option<bool>,
     pub shared_subscription_available: Option<bool>,
+}
+
+/// The properties of a packet, as [`PropertySet`] but only a pointer in size, and nothing on the
+/// heap while there are none, as on nearly every PUBLISH and acknowledgement: packets are moved
+/// through several hands each, and most of a packet's size was its properties. Reading an absent
+/// set reads an empty one; the first write makes one.
+#[derive(Clone, Default)]
+pub struct Properties(Option<Box<PropertySet>>);
+
+impl PropertySet {
+    const EMPTY: PropertySet = PropertySet {
+        payload_format_indicator: None,
+        message_expiry_interval: None,
+        content_type: None,
+        response_topic: None,
+        correlation_data: None,
+        subscription_identifiers: Vec::new(),
+        session_expiry_interval: None,
+        assigned_client_identifier: None,
+        server_keep_alive: None,
+        authentication_method: None,
+        authentication_data: None,
+        request_problem_information: None,
+        will_delay_interval: None,
+        request_response_information: None,
+        response_information: None,
+        server_reference: None,
+        reason_string: None,
+        receive_maximum: None,
+        topic_alias_maximum: None,
+        topic_alias: None,
+        maximum_qos: None,
+        retain_available: None,
+        user_properties: Vec::new(),
+        maximum_packet_size: None,
+        wildcard_subscription_available: None,
+        subscription_identifier_available: None,
+        shared_subscription_available: None,
+    };
+}
+
+static EMPTY: PropertySet = PropertySet::EMPTY;
+
+impl std::ops::Deref for Properties {
+    type Target = PropertySet;
+
+    fn deref(&self) -> &PropertySet {
+        self.0.as_deref().unwrap_or(&EMPTY)
+    }
+}
+
+impl std::ops::DerefMut for Properties {
+    fn deref_mut(&mut self) -> &mut PropertySet {
+        self.0.get_or_insert_with(Default::default)
+    }
+}
+
+impl From<PropertySet> for Properties {
+    fn from(set: PropertySet) -> Self {
+        if set == EMPTY {
+            Self(None)
+        } else {
+            Self(Some(Box::new(set)))
+        }
+    }
+}
+
+impl PartialEq for Properties {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Properties {}
+
+impl std::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        PropertySet::fmt(self, f)
+    }
+}
+
+impl Properties {
+    /// The set itself, to move its values out.
+    pub fn into_set(self) -> PropertySet {
+        self.0.map(|set| *set).unwrap_or_default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.as_deref().is_none_or(|set| *set == EMPTY)
+    }
+
+    /// Reads a property length and the properties it covers.
+    pub(crate) fn decode(
+        reader: &mut Reader,
+        context: PropertyContext,
+    ) -> Result<Self, DecodeError> {
+        PropertySet::decode(reader, context).map(Self::from)
+    }
 }
 
 /// Stores a property that may appear at most once.
@@ -75,11 +173,7 @@ fn non_zero_u16(property: u8, value: u16) -> Result<u16, DecodeError> {
     Ok(value)
 }
 
-impl Properties {
-    pub fn is_empty(&self) -> bool {
-        *self == Properties::default()
-    }
-
+impl PropertySet {
     /// Reads a property length and the properties it covers.
     pub(crate) fn decode(
         reader: &mut Reader,
@@ -87,7 +181,7 @@ impl Properties {
     ) -> Result<Self, DecodeError> {
         let len = reader.variable_integer()?;
         let mut reader = reader.sub_reader(len as usize)?;
-        let mut properties = Properties::default();
+        let mut properties = PropertySet::default();
         while !reader.is_empty() {
             let identifier = reader.variable_integer()?;
             let property =
@@ -318,4 +412,38 @@ fn put_binary(sink: &mut impl Sink, property: u8, value: Option<&[u8]>) -> Resul
         sink.put_binary(value)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_properties_read_as_empty_and_cost_a_pointer() {
+        let properties = Properties::default();
+        assert!(properties.is_empty());
+        assert_eq!(properties.receive_maximum, None);
+        assert!(properties.user_properties.is_empty());
+        assert_eq!(
+            std::mem::size_of::<Properties>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn the_first_write_makes_a_set_and_equality_ignores_how_empty_is_held() {
+        let mut properties = Properties::default();
+        properties.topic_alias = Some(3);
+        assert!(!properties.is_empty());
+        assert_eq!(properties.into_set().topic_alias, Some(3));
+
+        let mut emptied = Properties::from(PropertySet {
+            topic_alias: Some(3),
+            ..PropertySet::default()
+        });
+        emptied.topic_alias = None;
+        assert!(emptied.is_empty());
+        assert_eq!(emptied, Properties::default());
+        assert_eq!(Properties::from(PropertySet::default()).0, None);
+    }
 }

@@ -10,7 +10,7 @@ use zilla_engine::frame::Data;
 
 use super::app_streams::{AppStream, Partial, StreamId};
 use super::connection::{Connection, Flow};
-use crate::codec::{Packet, PacketId, Properties, Publish, PublishAck, QoS};
+use crate::codec::{Packet, PacketId, Properties, PropertySet, Publish, PublishAck, QoS};
 use crate::contract::MessageEx;
 use crate::outbound_aliases::OutboundAliases;
 
@@ -250,7 +250,7 @@ fn publish_properties(
     properties: &crate::contract::MessageProperties,
     subscription_ids: Vec<u32>,
 ) -> Properties {
-    Properties {
+    Properties::from(PropertySet {
         payload_format_indicator: properties.payload_format,
         message_expiry_interval: properties.message_expiry,
         content_type: properties.content_type.clone(),
@@ -258,6 +258,6 @@ fn publish_properties(
         correlation_data: properties.correlation_data.clone(),
         user_properties: properties.user_properties.clone(),
         subscription_identifiers: subscription_ids,
-        ..Properties::default()
-    }
+        ..PropertySet::default()
+    })
 }

@@ -45,7 +45,7 @@ pub fn connect(version: ProtocolVersion) -> Packet {
         keep_alive: 60,
         properties: v5_only(
             version,
-            Properties {
+            Properties::from(PropertySet {
                 session_expiry_interval: Some(30),
                 receive_maximum: Some(10),
                 maximum_packet_size: Some(4096),
@@ -55,8 +55,8 @@ pub fn connect(version: ProtocolVersion) -> Packet {
                 authentication_method: Some("token".into()),
                 authentication_data: Some(Bytes::from_static(b"\x00\x01")),
                 user_properties: user_properties(),
-                ..Properties::default()
-            },
+                ..PropertySet::default()
+            }),
         ),
         client_id: "client-1".into(),
         will: Some(Will {
@@ -66,7 +66,7 @@ pub fn connect(version: ProtocolVersion) -> Packet {
             retain: true,
             properties: v5_only(
                 version,
-                Properties {
+                Properties::from(PropertySet {
                     will_delay_interval: Some(5),
                     payload_format_indicator: Some(1),
                     message_expiry_interval: Some(100),
@@ -74,8 +74,8 @@ pub fn connect(version: ProtocolVersion) -> Packet {
                     response_topic: Some("reply".into()),
                     correlation_data: Some(Bytes::from_static(b"cid")),
                     user_properties: user_properties(),
-                    ..Properties::default()
-                },
+                    ..PropertySet::default()
+                }),
             ),
         }),
         username: Some("user".into()),
@@ -87,11 +87,11 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
     let reason = |code: u8| if version.is_v5() { code } else { 0 };
     let reason_string = v5_only(
         version,
-        Properties {
+        Properties::from(PropertySet {
             reason_string: Some("because".into()),
             user_properties: user_properties(),
-            ..Properties::default()
-        },
+            ..PropertySet::default()
+        }),
     );
     let ack = |code: u8, properties: Properties| PublishAck {
         packet_id: id(7),
@@ -115,7 +115,7 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
             reason_code: 0,
             properties: v5_only(
                 version,
-                Properties {
+                Properties::from(PropertySet {
                     assigned_client_identifier: Some("assigned".into()),
                     server_keep_alive: Some(30),
                     maximum_qos: Some(1),
@@ -127,8 +127,8 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
                     response_information: Some("resp".into()),
                     server_reference: Some("elsewhere".into()),
                     reason_string: Some("ok".into()),
-                    ..Properties::default()
-                },
+                    ..PropertySet::default()
+                }),
             ),
         }),
         Packet::Publish(Publish {
@@ -148,7 +148,7 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
             packet_id: Some(id(65535)),
             properties: v5_only(
                 version,
-                Properties {
+                Properties::from(PropertySet {
                     payload_format_indicator: Some(0),
                     message_expiry_interval: Some(10),
                     topic_alias: Some(3),
@@ -157,8 +157,8 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
                     subscription_identifiers: vec![1, 268_435_455],
                     content_type: Some("json".into()),
                     user_properties: user_properties(),
-                    ..Properties::default()
-                },
+                    ..PropertySet::default()
+                }),
             ),
             payload: Bytes::new(),
         }),
@@ -170,11 +170,11 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
             packet_id: id(1),
             properties: v5_only(
                 version,
-                Properties {
+                Properties::from(PropertySet {
                     subscription_identifiers: vec![42],
                     user_properties: user_properties(),
-                    ..Properties::default()
-                },
+                    ..PropertySet::default()
+                }),
             ),
             subscriptions: vec![
                 Subscription {
@@ -208,10 +208,10 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
             packet_id: id(2),
             properties: v5_only(
                 version,
-                Properties {
+                Properties::from(PropertySet {
                     user_properties: user_properties(),
-                    ..Properties::default()
-                },
+                    ..PropertySet::default()
+                }),
             ),
             filters: vec!["a/+".into(), "b/#".into()],
         }),
@@ -231,12 +231,12 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
     if version.is_v5() {
         packets.push(Packet::Disconnect(Disconnect {
             reason_code: 0x8B,
-            properties: Properties {
+            properties: Properties::from(PropertySet {
                 session_expiry_interval: Some(0),
                 server_reference: Some("other".into()),
                 reason_string: Some("shutting down".into()),
-                ..Properties::default()
-            },
+                ..PropertySet::default()
+            }),
         }));
         packets.push(Packet::Disconnect(Disconnect {
             reason_code: 0x04,
@@ -245,12 +245,12 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
         packets.push(Packet::Auth(Auth::default()));
         packets.push(Packet::Auth(Auth {
             reason_code: 0x18,
-            properties: Properties {
+            properties: Properties::from(PropertySet {
                 authentication_method: Some("SCRAM".into()),
                 authentication_data: Some(Bytes::from_static(b"data")),
                 reason_string: Some("continue".into()),
-                ..Properties::default()
-            },
+                ..PropertySet::default()
+            }),
         }));
     }
     packets
