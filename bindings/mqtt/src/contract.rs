@@ -182,7 +182,7 @@ pub struct MessageProperties {
 }
 
 /// `Data` extension of a message, on the first fragment of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageEx {
     /// The topic; always set on delivered messages, may be empty on publish streams (the
     /// stream's topic applies).

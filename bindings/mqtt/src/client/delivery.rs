@@ -103,19 +103,21 @@ impl Deliveries {
         });
     }
 
-    /// Sends what the targets' credit allows; returns the messages fully acknowledged.
-    pub fn progress(&mut self, streams: &mut Streams) -> Vec<Acknowledged> {
-        let mut done = Vec::new();
+    /// Sends what the targets' credit allows; adds the messages fully acknowledged to `done`.
+    pub fn progress(&mut self, streams: &mut Streams, done: &mut Vec<Acknowledged>) {
         let Some(dispatch) = self.current.as_mut() else {
-            return done;
+            return;
         };
-        while let Some((key, ids)) = dispatch.targets.front().cloned() {
+        while let Some((key, mut ids)) = dispatch.targets.pop_front() {
             let outcome = match streams.get_mut(key) {
-                Some(stream) if stream.tx_open => send(stream, dispatch, &ids),
+                Some(stream) if stream.tx_open => send(stream, dispatch, &mut ids),
                 _ => Sent::Skipped,
             };
             match outcome {
-                Sent::Blocked => return done,
+                Sent::Blocked => {
+                    dispatch.targets.push_front((key, ids));
+                    return;
+                }
                 Sent::Complete(_) if self.on_handover => {}
                 Sent::Complete(position) => {
                     if let (Some(token), Some(stream)) = (dispatch.token, streams.get_mut(key)) {
@@ -127,29 +129,25 @@ impl Deliveries {
                 }
                 Sent::Skipped => {}
             }
-            dispatch.targets.pop_front();
             dispatch.rest = dispatch.payload.clone();
             dispatch.started = false;
         }
         if let Some(token) = dispatch.token {
-            self.settle(token, &mut done);
+            self.settle(token, done);
         }
         self.current = None;
-        done
     }
 
-    /// The stream's acknowledgement moved: settles what it passed.
-    pub fn acknowledged(&mut self, stream: &mut AppStream) -> Vec<Acknowledged> {
+    /// The stream's acknowledgement moved: settles what it passed, into `done`.
+    pub fn acknowledged(&mut self, stream: &mut AppStream, done: &mut Vec<Acknowledged>) {
         let reached = stream.end.tx.acknowledged();
-        let mut done = Vec::new();
         while let Some(&(position, token)) = stream.awaiting.front() {
             if position > reached {
                 break;
             }
             stream.awaiting.pop_front();
-            self.settle(token, &mut done);
+            self.settle(token, done);
         }
-        done
     }
 
     /// The stream is going away: what it still owed counts as acknowledged, as the client it
@@ -183,7 +181,9 @@ enum Sent {
     Skipped,
 }
 
-fn send(stream: &mut AppStream, dispatch: &mut Dispatch, ids: &[u32]) -> Sent {
+/// Sends the rest of the message to the front target, which `dispatch` no longer holds; the
+/// first fragment takes `ids`, and the last target takes the message itself instead of a copy.
+fn send(stream: &mut AppStream, dispatch: &mut Dispatch, ids: &mut Vec<u32>) -> Sent {
     let tx = &mut stream.end.tx;
     loop {
         let available = tx.available();
@@ -206,8 +206,11 @@ fn send(stream: &mut AppStream, dispatch: &mut Dispatch, ids: &[u32]) -> Sent {
         if first {
             data.flags |= flags::INIT;
             data.length = Some(dispatch.payload.len());
-            let mut message = dispatch.message.clone();
-            message.subscription_ids = ids.to_vec();
+            let mut message = match dispatch.targets.is_empty() {
+                true => std::mem::take(&mut dispatch.message),
+                false => dispatch.message.clone(),
+            };
+            message.subscription_ids = std::mem::take(ids);
             data.extension = Extension::new(message);
         }
         if last {

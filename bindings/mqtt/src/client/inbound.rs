@@ -65,13 +65,16 @@ impl Session {
 
     /// Delivers as far as credit allows.
     pub(super) fn progress_delivery(&mut self) {
-        let done = self.deliveries.progress(&mut self.streams);
-        self.acknowledge_upstream(done);
+        let mut done = std::mem::take(&mut self.settled);
+        self.deliveries.progress(&mut self.streams, &mut done);
+        self.acknowledge_upstream(&mut done);
+        self.settled = done;
     }
 
     /// QoS 1: PUBACK; QoS 2: PUBREC (the broker's PUBREL is then answered with PUBCOMP).
-    pub(super) fn acknowledge_upstream(&mut self, done: Vec<Acknowledged>) {
-        for (packet_id, qos) in done {
+    /// Empties `done`.
+    pub(super) fn acknowledge_upstream(&mut self, done: &mut Vec<Acknowledged>) {
+        for (packet_id, qos) in done.drain(..) {
             let ack = PublishAck::success(packet_id);
             match qos {
                 QoS::AtMostOnce => {}

@@ -15,7 +15,7 @@ use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx, 
 use crate::outbound_aliases::OutboundAliases;
 
 use super::connect::{accepted, connect_packet, BrokerLimits};
-use super::delivery::Deliveries;
+use super::delivery::{Acknowledged, Deliveries};
 use super::establish::{establish, Handshake, Refused};
 use super::keep_alive::KeepAlive;
 use super::packet_ids::PacketIds;
@@ -58,6 +58,9 @@ pub(super) struct Session {
     pub outgoing: Outgoing,
     pub subscriptions: Subscriptions,
     pub deliveries: Deliveries,
+    /// Deliveries settled by the event at hand, to acknowledge to the broker; kept between
+    /// events so that its allocation is made once.
+    pub settled: Vec<Acknowledged>,
     /// Topic aliases the broker accepts on our PUBLISH packets.
     pub aliases: OutboundAliases,
     pub keep_alive: KeepAlive,
@@ -129,6 +132,7 @@ pub(super) async fn run(
         outgoing: Outgoing::default(),
         subscriptions: Subscriptions::default(),
         aliases: OutboundAliases::new(connack.properties.topic_alias_maximum.unwrap_or(0)),
+        settled: Vec::new(),
         deliveries: Deliveries::for_session(
             connack
                 .properties
@@ -396,8 +400,10 @@ impl Session {
     /// are acknowledged to the broker.
     fn on_window(&mut self, key: u64) {
         if let Some(stream) = self.streams.get_mut(key) {
-            let done = self.deliveries.acknowledged(stream);
-            self.acknowledge_upstream(done);
+            let mut done = std::mem::take(&mut self.settled);
+            self.deliveries.acknowledged(stream, &mut done);
+            self.acknowledge_upstream(&mut done);
+            self.settled = done;
         }
         if !self.deliveries.is_idle() {
             self.progress_delivery();

@@ -202,26 +202,24 @@ impl AppStreams {
     /// since the last prune are looked at, so that a connection with many streams does not pay
     /// for all of them after every event.
     pub fn prune(&mut self) {
-        let candidates = std::mem::take(&mut self.touched);
-        let finished: Vec<StreamId> = if std::mem::take(&mut self.touched_all) {
-            self.streams
+        // The list is emptied in place and handed back, so that its allocation serves every
+        // event instead of being made anew for each.
+        let mut finished = std::mem::take(&mut self.touched);
+        let is_finished = |stream: &AppStream| stream.closed && !stream.replying;
+        if std::mem::take(&mut self.touched_all) {
+            finished.clear();
+            let all = self
+                .streams
                 .iter()
-                .filter(|(_, s)| s.closed && !s.replying)
-                .map(|(id, _)| *id)
-                .collect()
+                .filter(|(_, stream)| is_finished(stream));
+            finished.extend(all.map(|(id, _)| *id));
         } else {
-            candidates
-                .into_iter()
-                .filter(|id| {
-                    self.streams
-                        .get(id)
-                        .is_some_and(|s| s.closed && !s.replying)
-                })
-                .collect()
-        };
-        for id in finished {
+            finished.retain(|id| self.streams.get(id).is_some_and(is_finished));
+        }
+        for id in finished.drain(..) {
             self.remove(id);
         }
+        self.touched = finished;
     }
 
     /// Whether every reply direction is over.
