@@ -169,6 +169,39 @@ async fn subscribe_answers_with_the_brokers_codes_and_delivers_with_the_clients_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_two_subscribe_streams_match_reaches_each_with_its_own_ids() {
+    let broker = Broker::start();
+    let client = client(broker.port, json!({}));
+    let (_session, _) = accepted(&client, 3, session("overlapping")).await;
+    let mut streams = Vec::new();
+    for (packet_id, pattern, id) in [(21, "both/+", 5), (22, "both/#", 6)] {
+        let mut subscribe = open(
+            &client,
+            3,
+            MqttBeginEx::Subscribe(SubscribeBeginEx {
+                client_id: "overlapping".into(),
+                packet_id,
+                filters: vec![filter(pattern, QoS::AtLeastOnce, Some(id))],
+            }),
+        );
+        let answer = next_flush(&mut subscribe).await;
+        assert!(matches!(
+            answer.get::<SubscribeFlushEx>(),
+            Some(SubscribeFlushEx::Suback { reason_codes, .. }) if reason_codes == &[1]
+        ));
+        streams.push((subscribe, id));
+    }
+
+    mosquitto_pub(broker.port, &["-t", "both/x", "-m", "twice", "-q", "1"]).await;
+    for (subscribe, id) in &mut streams {
+        let (message, payload) = next_message(subscribe).await;
+        assert_eq!(&payload[..], b"twice");
+        assert_eq!(message.topic, "both/x");
+        assert_eq!(message.subscription_ids, vec![*id]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retained_message_is_delivered_on_subscribe() {
     let broker = Broker::start();
     mosquitto_pub(
