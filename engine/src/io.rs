@@ -104,6 +104,29 @@ impl StreamIo {
         }
     }
 
+    /// The next bytes already queued, without waiting: `None` when nothing is (an end or an
+    /// abort met on the way is reported by the next [`Self::poll_read_bytes`]). For taking in
+    /// every frame that arrived before acting on them, as a byte reader reads them together.
+    pub fn try_read_bytes(&mut self) -> Option<Bytes> {
+        loop {
+            if !self.pending.is_empty() {
+                self.end.rx.acknowledge_all();
+                return Some(std::mem::take(&mut self.pending));
+            }
+            if self.read_closed {
+                return None;
+            }
+            match self.end.rx.try_recv() {
+                Poll::Ready(Some(frame)) => self.take(frame),
+                Poll::Ready(None) => {
+                    self.read_closed = true;
+                    self.read_aborted = true;
+                }
+                Poll::Pending => return None,
+            }
+        }
+    }
+
     /// [`Self::poll_read_bytes`], awaited.
     pub async fn read_bytes(&mut self) -> io::Result<Bytes> {
         std::future::poll_fn(|cx| self.poll_read_bytes(cx)).await
@@ -348,6 +371,25 @@ mod tests {
             assert_eq!(right.read(&mut buffer).await.unwrap(), 10);
         }
         assert_eq!(left.write(&[2u8; 30]).await.unwrap(), 30);
+    }
+
+    #[tokio::test]
+    async fn queued_frames_are_taken_whole_and_without_waiting_after_the_first() {
+        let (mut opener, target) = stream();
+        let mut right = StreamIo::new(target, 64);
+        opener.tx.control().await;
+        for chunk in [&b"abc"[..], b"de"] {
+            let data = Data::message(Bytes::copy_from_slice(chunk));
+            opener.tx.data(data).unwrap();
+        }
+        opener.tx.end(Extension::none()).unwrap();
+        assert_eq!(&right.read_bytes().await.unwrap()[..], b"abc");
+        assert_eq!(right.try_read_bytes().as_deref(), Some(&b"de"[..]));
+        assert_eq!(right.try_read_bytes(), None, "the end is not bytes");
+        assert!(right.read_bytes().await.unwrap().is_empty(), "the end, read");
+        let acknowledged = std::iter::from_fn(|| opener.tx.poll_controls().map(|_| ()));
+        assert_eq!(acknowledged.count(), 0, "no reset");
+        assert_eq!(opener.tx.acknowledged(), 5);
     }
 
     #[tokio::test]

@@ -130,11 +130,20 @@ impl Upstream {
         Poll::Ready(Ok(written))
     }
 
-    /// Takes what the exit delivered into the input: `Ok(0)` once the broker closed.
+    /// Takes what the exit delivered into the input, every frame already queued included, so
+    /// that the packets they bring are handled (and answered) together: `Ok(0)` once the broker
+    /// closed.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let bytes = std::task::ready!(self.io.poll_read_bytes(cx))?;
-        let count = bytes.len();
+        let mut count = bytes.len();
         self.inbound.push(bytes);
+        while count > 0 {
+            let Some(more) = self.io.try_read_bytes() else {
+                break;
+            };
+            count += more.len();
+            self.inbound.push(more);
+        }
         Poll::Ready(Ok(count))
     }
 

@@ -48,11 +48,19 @@ impl Network {
         self.version.is_v5()
     }
 
-    /// Reads more bytes; `Ok(0)` when the client closed. Cancel-safe.
+    /// Reads what arrived, every frame already queued included, so that the packets they bring
+    /// are handled (and answered) together; `Ok(0)` when the client closed. Cancel-safe.
     pub async fn fill(&mut self) -> io::Result<usize> {
         let bytes = self.io.read_bytes().await?;
-        let count = bytes.len();
+        let mut count = bytes.len();
         self.input.push(bytes);
+        while count > 0 && self.has_room() {
+            let Some(more) = self.io.try_read_bytes() else {
+                break;
+            };
+            count += more.len();
+            self.input.push(more);
+        }
         Ok(count)
     }
 
