@@ -386,7 +386,10 @@ mod tests {
         assert_eq!(&right.read_bytes().await.unwrap()[..], b"abc");
         assert_eq!(right.try_read_bytes().as_deref(), Some(&b"de"[..]));
         assert_eq!(right.try_read_bytes(), None, "the end is not bytes");
-        assert!(right.read_bytes().await.unwrap().is_empty(), "the end, read");
+        assert!(
+            right.read_bytes().await.unwrap().is_empty(),
+            "the end, read"
+        );
         let acknowledged = std::iter::from_fn(|| opener.tx.poll_controls().map(|_| ()));
         assert_eq!(acknowledged.count(), 0, "no reset");
         assert_eq!(opener.tx.acknowledged(), 5);
