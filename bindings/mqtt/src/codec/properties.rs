@@ -433,7 +433,9 @@ mod tests {
     #[test]
     fn the_first_write_makes_a_set_and_equality_ignores_how_empty_is_held() {
         let mut properties = Properties::default();
-        properties.topic_alias = Some(3);
+        // A write through the pointer, as packet handling does it.
+        let set: &mut PropertySet = &mut properties;
+        set.topic_alias = Some(3);
         assert!(!properties.is_empty());
         assert_eq!(properties.into_set().topic_alias, Some(3));
 
