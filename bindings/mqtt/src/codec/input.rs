@@ -1,8 +1,11 @@
 //! Bytes read from a stream, decoded into packets without copying them.
 //!
-//! The bytes of a read are decoded where they arrived, so a packet's topic and payload share
-//! the read's memory. Only a packet cut off at the end of a read is copied, into a buffer that
-//! grows to that packet's size and takes the reads that follow until it is complete.
+//! Reads are decoded where they arrived, so a packet's topic and payload share the read's
+//! memory, also when several reads were taken in before decoding. Only from a packet cut off at
+//! the end of a read on is anything copied: that packet and the reads after it go into a buffer
+//! that grows to the packet's size and takes the reads that follow until it is complete.
+
+use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
@@ -10,8 +13,8 @@ use super::{decode, decode_bytes, DecodeError, Packet, ProtocolVersion};
 
 #[derive(Debug, Default)]
 pub struct PacketInput {
-    /// Whole reads not yet decoded; empty while `partial` is not.
-    whole: Bytes,
+    /// Whole reads not yet decoded, in order; empty while `partial` is not.
+    reads: VecDeque<Bytes>,
     /// A packet that straddles reads, and what arrived after it.
     partial: BytesMut,
 }
@@ -19,15 +22,11 @@ pub struct PacketInput {
 impl PacketInput {
     /// Adds a read after what is already here.
     pub fn push(&mut self, bytes: Bytes) {
-        if self.partial.is_empty() && self.whole.is_empty() {
-            self.whole = bytes;
-            return;
+        if !self.partial.is_empty() {
+            self.partial.extend_from_slice(&bytes);
+        } else if !bytes.is_empty() {
+            self.reads.push_back(bytes);
         }
-        if !self.whole.is_empty() {
-            self.partial.extend_from_slice(&self.whole);
-            self.whole = Bytes::new();
-        }
-        self.partial.extend_from_slice(&bytes);
     }
 
     /// The next complete packet, removed from the input; `Ok(None)` while more bytes are
@@ -37,19 +36,26 @@ impl PacketInput {
         version: ProtocolVersion,
         max_packet_size: usize,
     ) -> Result<Option<Packet>, DecodeError> {
-        if !self.partial.is_empty() {
-            return decode(&mut self.partial, version, max_packet_size);
+        if self.partial.is_empty() {
+            let Some(front) = self.reads.front_mut() else {
+                return Ok(None);
+            };
+            if let Some(packet) = decode_bytes(front, version, max_packet_size)? {
+                if front.is_empty() {
+                    self.reads.pop_front();
+                }
+                return Ok(Some(packet));
+            }
+            // The front read ends inside a packet: it goes on in the reads after it.
+            for read in self.reads.drain(..) {
+                self.partial.extend_from_slice(&read);
+            }
         }
-        let packet = decode_bytes(&mut self.whole, version, max_packet_size)?;
-        if packet.is_none() && !self.whole.is_empty() {
-            // The rest of this packet comes with later reads, which will be appended to it.
-            self.push(Bytes::new());
-        }
-        Ok(packet)
+        decode(&mut self.partial, version, max_packet_size)
     }
 
     pub fn len(&self) -> usize {
-        self.whole.len() + self.partial.len()
+        self.reads.iter().map(Bytes::len).sum::<usize>() + self.partial.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,6 +138,22 @@ mod tests {
             decoded.extend(drain(&mut input));
         }
         assert_eq!(decoded, [packet]);
+    }
+
+    #[test]
+    fn whole_reads_taken_in_together_are_not_copied() {
+        let first = encoded(&[publish("a", b"first")]);
+        let second = encoded(&[publish("b", b"second")]);
+        let range = second.as_ptr_range();
+        let mut input = PacketInput::default();
+        input.push(first);
+        input.push(second);
+        let decoded = drain(&mut input);
+        assert_eq!(decoded, [publish("a", b"first"), publish("b", b"second")]);
+        let Packet::Publish(last) = &decoded[1] else {
+            panic!("a publish");
+        };
+        assert!(range.contains(&last.payload.as_ptr()), "not copied");
     }
 
     #[test]
