@@ -134,6 +134,11 @@ struct MqttOptions {
     /// broker's `max_inflight_messages` is `--in-flight` unless set here.
     #[arg(long = "broker-setting")]
     broker_settings: Vec<String>,
+    /// Repeat each measurement this many times, alternating which side goes first, and report
+    /// every round and the medians: on a shared machine one round's ratio can be off by a
+    /// quarter either way.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+    rounds: u32,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -228,22 +233,43 @@ async fn measure_mqtt(
             in_flight: options.in_flight.max(1),
             topics: options.topics.max(1),
         };
+        let rounds = options.rounds as usize;
         if let Some(rate) = options.rate {
-            let measured = measure_cost(broker, gateway, &load, rate, &clock).await?;
-            report::mqtt_at_rate(&load, column(options), &measured);
+            let measured = measure_rounds(broker, gateway, &load, rate, rounds, &clock).await?;
+            match measured.as_slice() {
+                [single] => report::mqtt_at_rate(&load, column(options), single),
+                _ => report::mqtt_at_rate_rounds(&load, column(options), &measured),
+            }
             continue;
         }
-        let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
-        let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;
-        let rate = direct.as_ref().map_or(1_000, |step| step.rate / 2).max(100);
-        let measured = measure_cost(broker, gateway, &load, rate, &clock).await?;
-        report::mqtt(
-            &load,
-            column(options),
-            direct.as_ref(),
-            through.as_ref(),
-            &measured,
-        );
+        let mut maxima = Vec::with_capacity(rounds);
+        for round in 0..rounds {
+            // The side measured second meets a machine the first one warmed (or tired), so the
+            // order alternates between rounds.
+            let (direct, through) = if round % 2 == 0 {
+                let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
+                let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;
+                (direct, through)
+            } else {
+                let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;
+                let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
+                (direct, through)
+            };
+            maxima.push(report::Maxima { direct, through });
+        }
+        let direct_max = report::median_rate(maxima.iter().map(|round| round.direct.as_ref()));
+        let rate = direct_max.map_or(1_000, |max| max / 2).max(100);
+        let measured = measure_rounds(broker, gateway, &load, rate, rounds, &clock).await?;
+        match (maxima.as_slice(), measured.as_slice()) {
+            ([maxima], [single]) => report::mqtt(
+                &load,
+                column(options),
+                maxima.direct.as_ref(),
+                maxima.through.as_ref(),
+                single,
+            ),
+            _ => report::mqtt_rounds(&load, column(options), &maxima, &measured),
+        }
     }
     Ok(())
 }
@@ -256,6 +282,32 @@ fn column(options: &MqttOptions) -> &'static str {
     }
 }
 
+/// `rounds` pairs of steps at `rate`, the order alternating as for the maxima.
+async fn measure_rounds(
+    broker: &mqtt::Mosquitto,
+    gateway: &gateway::Gateway,
+    load: &mqtt::Load,
+    rate: u64,
+    rounds: usize,
+    clock: &mqtt::Clock,
+) -> anyhow::Result<Vec<report::AtRate>> {
+    let mut measured = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let order = match round % 2 {
+            0 => Order::DirectFirst,
+            _ => Order::GatewayFirst,
+        };
+        measured.push(measure_cost(broker, gateway, load, rate, order, clock).await?);
+    }
+    Ok(measured)
+}
+
+#[derive(Clone, Copy)]
+enum Order {
+    DirectFirst,
+    GatewayFirst,
+}
+
 /// One step at `rate` straight to the broker and one through the gateway, each with what the
 /// processes serving it spent.
 async fn measure_cost(
@@ -263,15 +315,30 @@ async fn measure_cost(
     gateway: &gateway::Gateway,
     load: &mqtt::Load,
     rate: u64,
+    order: Order,
     clock: &mqtt::Clock,
 ) -> anyhow::Result<report::AtRate> {
-    let before = broker.usage();
-    let direct = mqtt::measure_at("direct", broker.address(), load, rate, clock).await?;
-    let direct_usage = broker.usage().since(before);
-    let (broker_before, gateway_before) = (broker.usage(), gateway.usage());
-    let through = mqtt::measure_at("gateway", gateway.address(), load, rate, clock).await?;
-    let broker_spent = broker.usage().since(broker_before);
-    let gateway_spent = gateway.usage().since(gateway_before);
+    let direct = async {
+        let before = broker.usage();
+        let step = mqtt::measure_at("direct", broker.address(), load, rate, clock).await?;
+        anyhow::Ok((step, broker.usage().since(before)))
+    };
+    let through = async {
+        let (broker_before, gateway_before) = (broker.usage(), gateway.usage());
+        let step = mqtt::measure_at("gateway", gateway.address(), load, rate, clock).await?;
+        let broker_spent = broker.usage().since(broker_before);
+        anyhow::Ok((step, broker_spent, gateway.usage().since(gateway_before)))
+    };
+    let ((direct, direct_usage), (through, broker_spent, gateway_spent)) = match order {
+        Order::DirectFirst => {
+            let direct = direct.await?;
+            (direct, through.await?)
+        }
+        Order::GatewayFirst => {
+            let through = through.await?;
+            (direct.await?, through)
+        }
+    };
     Ok(report::AtRate {
         direct,
         through,

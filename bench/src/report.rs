@@ -96,6 +96,145 @@ pub fn mqtt(
     at_rate_rows(load, measured);
 }
 
+/// One round's maximum rates, straight to the broker and through the gateway.
+pub struct Maxima {
+    pub direct: Option<mqtt::Step>,
+    pub through: Option<mqtt::Step>,
+}
+
+/// The median of the rates of the steps that passed; `None` when none did.
+pub fn median_rate<'a>(steps: impl Iterator<Item = Option<&'a mqtt::Step>>) -> Option<u64> {
+    let mut rates: Vec<u64> = steps.flatten().map(|step| step.rate).collect();
+    rates.sort_unstable();
+    let middle = rates.len() / 2;
+    match rates.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(rates[middle]),
+        _ => Some((rates[middle - 1] + rates[middle]) / 2),
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[middle],
+        _ => (sorted[middle - 1] + sorted[middle]) / 2.0,
+    }
+}
+
+/// The index of the value nearest the median: the round shown in full.
+fn median_index(values: &[f64]) -> usize {
+    let middle = median(values);
+    (0..values.len())
+        .min_by(|&a, &b| {
+            (values[a] - middle)
+                .abs()
+                .total_cmp(&(values[b] - middle).abs())
+        })
+        .unwrap_or(0)
+}
+
+fn range(values: &[f64]) -> (f64, f64) {
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (low, high)
+}
+
+fn added_p50(measured: &AtRate) -> f64 {
+    us(measured.through.p50) - us(measured.direct.p50)
+}
+
+/// One QoS over several rounds: each round's maxima and added latency, their medians, and the
+/// round whose added latency is the median in full.
+pub fn mqtt_rounds(
+    load: &mqtt::Load,
+    through_column: &str,
+    maxima: &[Maxima],
+    measured: &[AtRate],
+) {
+    mqtt_comparison_heading(load, through_column);
+    let rate = |step: &Option<mqtt::Step>| step.as_ref().map_or(0.0, |step| step.rate as f64);
+    let ratios: Vec<f64> = maxima
+        .iter()
+        .map(|round| match rate(&round.direct) {
+            direct if direct > 0.0 => rate(&round.through) / direct,
+            _ => 0.0,
+        })
+        .collect();
+    let added: Vec<f64> = measured.iter().map(added_p50).collect();
+    println!(
+        "{:<8} {:>16} {:>16} {:>8} {:>16}",
+        "round", "direct max/s", "through max/s", "ratio", "added p50 (µs)"
+    );
+    for (index, round) in maxima.iter().enumerate() {
+        let added = added
+            .get(index)
+            .map_or(String::new(), |v| format!("{v:.0}"));
+        println!(
+            "{:<8} {:>16.0} {:>16.0} {:>7.2}x {:>16}",
+            index + 1,
+            rate(&round.direct),
+            rate(&round.through),
+            ratios[index],
+            added
+        );
+    }
+    let direct: Vec<f64> = maxima.iter().map(|round| rate(&round.direct)).collect();
+    let through: Vec<f64> = maxima.iter().map(|round| rate(&round.through)).collect();
+    println!(
+        "{:<8} {:>16.0} {:>16.0} {:>7.2}x {:>16.0}",
+        "median",
+        median(&direct),
+        median(&through),
+        median(&ratios),
+        median(&added)
+    );
+    let (low, high) = range(&ratios);
+    let (least, most) = range(&added);
+    println!("ratio {low:.2}x–{high:.2}x, added p50 {least:.0}–{most:.0} µs over the rounds");
+    if let Some(shown) = measured.get(median_index(&added)) {
+        println!(
+            "at {} published msgs/s (half the median direct max), the round with the median added p50:",
+            shown.direct.rate
+        );
+        at_rate_rows(load, shown);
+    }
+}
+
+/// One QoS at a rate given on the command line, over several rounds.
+pub fn mqtt_at_rate_rounds(load: &mqtt::Load, through_column: &str, measured: &[AtRate]) {
+    mqtt_comparison_heading(load, through_column);
+    let added: Vec<f64> = measured.iter().map(added_p50).collect();
+    println!(
+        "{:<8} {:>16} {:>16} {:>16}",
+        "round", "direct p50 (µs)", "through p50 (µs)", "added p50 (µs)"
+    );
+    for (index, round) in measured.iter().enumerate() {
+        println!(
+            "{:<8} {:>16.0} {:>16.0} {:>16.0}",
+            index + 1,
+            us(round.direct.p50),
+            us(round.through.p50),
+            added[index]
+        );
+    }
+    let (least, most) = range(&added);
+    println!(
+        "median added p50 {:.0} µs ({least:.0}–{most:.0} over the rounds)",
+        median(&added)
+    );
+    if let Some(shown) = measured.get(median_index(&added)) {
+        println!(
+            "at {} published msgs/s, the round with the median added p50:",
+            shown.direct.rate
+        );
+        at_rate_rows(load, shown);
+    }
+}
+
 /// One QoS at a rate given on the command line.
 pub fn mqtt_at_rate(load: &mqtt::Load, through_column: &str, measured: &AtRate) {
     mqtt_comparison_heading(load, through_column);
@@ -250,4 +389,40 @@ fn mqtt_heading(load: &mqtt::Load, route: &str, in_flight: &str, columns: (&str,
         "{:<30} {:>20} {:>20} {:>8}",
         "", columns.0, columns.1, "ratio"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(rate: u64) -> mqtt::Step {
+        mqtt::Step {
+            rate,
+            passed: true,
+            ..mqtt::Step::default()
+        }
+    }
+
+    #[test]
+    fn the_median_rate_counts_only_steps_that_passed() {
+        let steps = [
+            Some(step(30_000)),
+            None,
+            Some(step(10_000)),
+            Some(step(20_000)),
+        ];
+        assert_eq!(median_rate(steps.iter().map(Option::as_ref)), Some(20_000));
+        let even = [Some(step(30_000)), Some(step(10_000))];
+        assert_eq!(median_rate(even.iter().map(Option::as_ref)), Some(20_000));
+        assert_eq!(median_rate(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn the_round_shown_is_the_one_nearest_the_median() {
+        assert_eq!(median(&[5.0, 1.0, 3.0]), 3.0);
+        assert_eq!(median(&[4.0, 1.0]), 2.5);
+        assert_eq!(median_index(&[300.0, 100.0, 200.0]), 2);
+        assert_eq!(median_index(&[]), 0);
+        assert_eq!(range(&[3.0, -1.0, 2.0]), (-1.0, 3.0));
+    }
 }
