@@ -48,7 +48,12 @@ pub struct Setup {
 
 /// Starts a fresh broker and the proxy in front of it.
 pub fn setup() -> Setup {
-    let broker = Broker::start();
+    setup_with_broker("")
+}
+
+/// The same, with `extra` lines in the broker's config.
+pub fn setup_with_broker(extra: &str) -> Setup {
+    let broker = Broker::start_with(free_port(), extra);
     let port = free_port();
     let gateway = Gateway::start(&proxy_config(port, broker.port), &[]);
     Setup {

@@ -71,16 +71,32 @@ impl Session {
         self.settled = done;
     }
 
-    /// QoS 1: PUBACK; QoS 2: PUBREC (the broker's PUBREL is then answered with PUBCOMP).
-    /// Empties `done`.
+    /// QoS 1: PUBACK, held to leave with others (see `HeldAcks`); QoS 2: PUBREC (the broker's
+    /// PUBREL is then answered with PUBCOMP). Empties `done`.
     pub(super) fn acknowledge_upstream(&mut self, done: &mut Vec<Acknowledged>) {
         for (packet_id, qos) in done.drain(..) {
-            let ack = PublishAck::success(packet_id);
             match qos {
                 QoS::AtMostOnce => {}
-                QoS::AtLeastOnce => self.send_control(&Packet::Puback(ack)),
-                QoS::ExactlyOnce => self.send_control(&Packet::Pubrec(ack)),
+                QoS::AtLeastOnce => self.held_acks.hold(packet_id),
+                QoS::ExactlyOnce => {
+                    // Acknowledgements leave in the order their messages arrived.
+                    self.release_acks();
+                    self.send_control(&Packet::Pubrec(PublishAck::success(packet_id)));
+                }
             }
         }
+    }
+
+    /// Queues every held PUBACK toward the broker.
+    pub(super) fn release_acks(&mut self) {
+        if self.held_acks.is_empty() {
+            return;
+        }
+        let mut ids = std::mem::take(&mut self.releasing);
+        self.held_acks.take_into(&mut ids);
+        for &packet_id in &ids {
+            self.send_control(&Packet::Puback(PublishAck::success(packet_id)));
+        }
+        self.releasing = ids;
     }
 }

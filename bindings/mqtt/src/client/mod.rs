@@ -10,6 +10,7 @@ mod ack_queue;
 mod connect;
 mod delivery;
 mod establish;
+mod held_acks;
 mod inbound;
 mod keep_alive;
 mod message;

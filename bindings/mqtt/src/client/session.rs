@@ -10,13 +10,14 @@ use zilla_engine::frame::{Begin, Control, Extension, Frame};
 use zilla_engine::stream::StreamEnd;
 use zilla_engine::woken::Woken;
 
-use crate::codec::{reason, Disconnect, EncodeError, Packet, Properties};
+use crate::codec::{reason, Disconnect, EncodeError, Packet, PacketId, Properties};
 use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx, MESSAGE_PADDING};
 use crate::outbound_aliases::OutboundAliases;
 
 use super::connect::{accepted, connect_packet, BrokerLimits};
 use super::delivery::{Acknowledged, Deliveries};
 use super::establish::{establish, Handshake, Refused};
+use super::held_acks::HeldAcks;
 use super::keep_alive::KeepAlive;
 use super::packet_ids::PacketIds;
 use super::publish::Outgoing;
@@ -61,6 +62,9 @@ pub(super) struct Session {
     /// Deliveries settled by the event at hand, to acknowledge to the broker; kept between
     /// events so that its allocation is made once.
     pub settled: Vec<Acknowledged>,
+    /// PUBACKs owed to the broker, and the list they are released through.
+    pub held_acks: HeldAcks,
+    pub releasing: Vec<PacketId>,
     /// Topic aliases the broker accepts on our PUBLISH packets.
     pub aliases: OutboundAliases,
     pub keep_alive: KeepAlive,
@@ -133,6 +137,8 @@ pub(super) async fn run(
         subscriptions: Subscriptions::default(),
         aliases: OutboundAliases::new(connack.properties.topic_alias_maximum.unwrap_or(0)),
         settled: Vec::new(),
+        held_acks: HeldAcks::default(),
+        releasing: Vec::new(),
         deliveries: Deliveries::for_session(
             connack
                 .properties
@@ -279,6 +285,10 @@ impl Session {
     /// Sends what the last event queued, as far as the exit's credit reaches; `waker` is woken
     /// when more credit comes for what is left.
     fn write_now(&mut self, waker: &Waker) {
+        // Held PUBACKs ride along with whatever else goes out now.
+        if self.held_acks.is_full() || self.upstream.has_queued() {
+            self.release_acks();
+        }
         match self.upstream.write_now(waker) {
             Ok(0) => {}
             Ok(_) => self.on_written(),
@@ -399,18 +409,34 @@ impl Session {
     /// Credit came back on a stream: deliveries waiting for it go on, and acknowledged ones
     /// are acknowledged to the broker.
     fn on_window(&mut self, key: u64) {
-        if let Some(stream) = self.streams.get_mut(key) {
-            let mut done = std::mem::take(&mut self.settled);
-            self.deliveries.acknowledged(stream, &mut done);
-            self.acknowledge_upstream(&mut done);
-            self.settled = done;
-        }
+        self.settle_acknowledged(key);
         if !self.deliveries.is_idle() {
             self.progress_delivery();
             // The message got through: the packets read behind it are next.
             if self.deliveries.is_idle() {
                 self.process_inbound();
             }
+        }
+        // The client's side moved: what it owes the broker goes now.
+        self.release_acks();
+    }
+
+    /// Applies the windows already queued on stream `key`, then settles what they cover.
+    pub(super) fn settle_arrived(&mut self, key: u64) {
+        if let Some(stream) = self.streams.get_mut(key) {
+            // A reset among them changes nothing here: the stream is on its way out.
+            let _ = stream.end.tx.poll_controls();
+        }
+        self.settle_acknowledged(key);
+    }
+
+    /// Acknowledges to the broker the deliveries stream `key` acknowledged up to its window.
+    fn settle_acknowledged(&mut self, key: u64) {
+        if let Some(stream) = self.streams.get_mut(key) {
+            let mut done = std::mem::take(&mut self.settled);
+            self.deliveries.acknowledged(stream, &mut done);
+            self.acknowledge_upstream(&mut done);
+            self.settled = done;
         }
     }
 
@@ -448,6 +474,14 @@ impl Session {
                 )
             }
         };
+        // What the client acknowledged right before it left (a PUBACK, then DISCONNECT) is
+        // acknowledged to the broker before the end, or the broker sends it again to the
+        // resumed session: its window may still be queued behind the session's end.
+        let keys: Vec<u64> = self.streams.iter_mut().map(|(key, _)| *key).collect();
+        for key in keys {
+            self.settle_arrived(key);
+        }
+        self.release_acks();
         if let Some(code) = disconnect {
             let mut properties = Properties::default();
             if self.asked_expiry != 0 {

@@ -343,6 +343,9 @@ impl Session {
 
     /// The server closed a subscribe stream: its filters leave the broker.
     fn close_subscribe(&mut self, key: u64, abort: bool) {
+        // The stream's End is read before the windows queued beside it: what its client
+        // acknowledged right before it left is acknowledged to the broker all the same.
+        self.settle_arrived(key);
         let Some(mut stream) = self.streams.remove(key) else {
             return;
         };

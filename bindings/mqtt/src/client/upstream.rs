@@ -52,6 +52,11 @@ impl Upstream {
         }
     }
 
+    /// Whether packets were queued since the last write.
+    pub fn has_queued(&self) -> bool {
+        !self.outbound.is_empty()
+    }
+
     pub fn set_outbound_limit(&mut self, limit: usize) {
         self.outbound_limit = limit;
     }
