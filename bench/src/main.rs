@@ -246,14 +246,17 @@ async fn measure_mqtt(
         for round in 0..rounds {
             // The side measured second meets a machine the first one warmed (or tired), so the
             // order alternates between rounds.
-            let (direct, through) = if round % 2 == 0 {
-                let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
-                let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;
-                (direct, through)
-            } else {
-                let through = mqtt::find_max("gateway", gateway.address(), &load, &clock).await?;
-                let direct = mqtt::find_max("direct", broker.address(), &load, &clock).await?;
-                (direct, through)
+            let direct = mqtt::find_max("direct", broker.address(), &load, &clock);
+            let through = mqtt::find_max("gateway", gateway.address(), &load, &clock);
+            let (direct, through) = match Order::of_round(round) {
+                Order::DirectFirst => {
+                    let direct = direct.await?;
+                    (direct, through.await?)
+                }
+                Order::GatewayFirst => {
+                    let through = through.await?;
+                    (direct.await?, through)
+                }
             };
             maxima.push(report::Maxima { direct, through });
         }
@@ -293,19 +296,27 @@ async fn measure_rounds(
 ) -> anyhow::Result<Vec<report::AtRate>> {
     let mut measured = Vec::with_capacity(rounds);
     for round in 0..rounds {
-        let order = match round % 2 {
-            0 => Order::DirectFirst,
-            _ => Order::GatewayFirst,
-        };
+        let order = Order::of_round(round);
         measured.push(measure_cost(broker, gateway, load, rate, order, clock).await?);
     }
     Ok(measured)
 }
 
+/// Which side a round measures first.
 #[derive(Clone, Copy)]
 enum Order {
     DirectFirst,
     GatewayFirst,
+}
+
+impl Order {
+    /// Alternating from one round to the next, starting with direct.
+    fn of_round(round: usize) -> Self {
+        match round % 2 {
+            0 => Self::DirectFirst,
+            _ => Self::GatewayFirst,
+        }
+    }
 }
 
 /// One step at `rate` straight to the broker and one through the gateway, each with what the
