@@ -248,16 +248,7 @@ async fn measure_mqtt(
             // order alternates between rounds.
             let direct = mqtt::find_max("direct", broker.address(), &load, &clock);
             let through = mqtt::find_max("gateway", gateway.address(), &load, &clock);
-            let (direct, through) = match Order::of_round(round) {
-                Order::DirectFirst => {
-                    let direct = direct.await?;
-                    (direct, through.await?)
-                }
-                Order::GatewayFirst => {
-                    let through = through.await?;
-                    (direct.await?, through)
-                }
-            };
+            let (direct, through) = Order::of_round(round).run(direct, through).await?;
             maxima.push(report::Maxima { direct, through });
         }
         let direct_max = report::median_rate(maxima.iter().map(|round| round.direct.as_ref()));
@@ -317,6 +308,24 @@ impl Order {
             _ => Self::GatewayFirst,
         }
     }
+
+    /// Runs the direct and the gateway measurement one after the other, in this order.
+    async fn run<D, G>(
+        self,
+        direct: impl std::future::Future<Output = anyhow::Result<D>>,
+        through: impl std::future::Future<Output = anyhow::Result<G>>,
+    ) -> anyhow::Result<(D, G)> {
+        Ok(match self {
+            Self::DirectFirst => {
+                let direct = direct.await?;
+                (direct, through.await?)
+            }
+            Self::GatewayFirst => {
+                let through = through.await?;
+                (direct.await?, through)
+            }
+        })
+    }
 }
 
 /// One step at `rate` straight to the broker and one through the gateway, each with what the
@@ -340,16 +349,8 @@ async fn measure_cost(
         let broker_spent = broker.usage().since(broker_before);
         anyhow::Ok((step, broker_spent, gateway.usage().since(gateway_before)))
     };
-    let ((direct, direct_usage), (through, broker_spent, gateway_spent)) = match order {
-        Order::DirectFirst => {
-            let direct = direct.await?;
-            (direct, through.await?)
-        }
-        Order::GatewayFirst => {
-            let through = through.await?;
-            (direct.await?, through)
-        }
-    };
+    let ((direct, direct_usage), (through, broker_spent, gateway_spent)) =
+        order.run(direct, through).await?;
     Ok(report::AtRate {
         direct,
         through,
