@@ -16,6 +16,8 @@
 //! take its messages, at most `BATCH - 1` of them stay unacknowledged at the broker, as they
 //! would with acknowledgement at the client's pace.
 
+use std::collections::VecDeque;
+
 use crate::codec::PacketId;
 
 /// Fewer than half of Mosquitto's default in-flight window (20 messages), so that a broker
@@ -25,16 +27,12 @@ pub const BATCH: usize = 8;
 /// PUBACKs owed, oldest first.
 #[derive(Debug, Default)]
 pub struct HeldAcks {
-    ids: Vec<PacketId>,
+    ids: VecDeque<PacketId>,
 }
 
 impl HeldAcks {
     pub fn hold(&mut self, id: PacketId) {
-        self.ids.push(id);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.ids.push_back(id);
     }
 
     /// Whether enough are held to release them whatever else happens.
@@ -42,11 +40,9 @@ impl HeldAcks {
         self.ids.len() >= BATCH
     }
 
-    /// Moves the held ids, oldest first, into `into` (emptied first), keeping both lists'
-    /// allocations for the next batch.
-    pub fn take_into(&mut self, into: &mut Vec<PacketId>) {
-        into.clear();
-        into.append(&mut self.ids);
+    /// The oldest one held, taken out.
+    pub fn next(&mut self) -> Option<PacketId> {
+        self.ids.pop_front()
     }
 }
 
@@ -61,14 +57,12 @@ mod tests {
     #[test]
     fn held_acks_come_out_in_the_order_their_messages_came_in() {
         let mut held = HeldAcks::default();
-        assert!(held.is_empty());
         for value in [3, 1, 2] {
             held.hold(id(value));
         }
-        let mut out = vec![id(9)];
-        held.take_into(&mut out);
-        assert_eq!(out, vec![id(3), id(1), id(2)]);
-        assert!(held.is_empty());
+        let released: Vec<PacketId> = std::iter::from_fn(|| held.next()).collect();
+        assert_eq!(released, vec![id(3), id(1), id(2)]);
+        assert_eq!(held.next(), None);
     }
 
     #[test]

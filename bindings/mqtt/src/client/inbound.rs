@@ -89,14 +89,8 @@ impl Session {
 
     /// Queues every held PUBACK toward the broker.
     pub(super) fn release_acks(&mut self) {
-        if self.held_acks.is_empty() {
-            return;
-        }
-        let mut ids = std::mem::take(&mut self.releasing);
-        self.held_acks.take_into(&mut ids);
-        for &packet_id in &ids {
+        while let Some(packet_id) = self.held_acks.next() {
             self.send_control(&Packet::Puback(PublishAck::success(packet_id)));
         }
-        self.releasing = ids;
     }
 }

@@ -10,7 +10,7 @@ use zilla_engine::frame::{Begin, Control, Extension, Frame};
 use zilla_engine::stream::StreamEnd;
 use zilla_engine::woken::Woken;
 
-use crate::codec::{reason, Disconnect, EncodeError, Packet, PacketId, Properties};
+use crate::codec::{reason, Disconnect, EncodeError, Packet, Properties};
 use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx, MESSAGE_PADDING};
 use crate::outbound_aliases::OutboundAliases;
 
@@ -62,9 +62,8 @@ pub(super) struct Session {
     /// Deliveries settled by the event at hand, to acknowledge to the broker; kept between
     /// events so that its allocation is made once.
     pub settled: Vec<Acknowledged>,
-    /// PUBACKs owed to the broker, and the list they are released through.
+    /// PUBACKs owed to the broker.
     pub held_acks: HeldAcks,
-    pub releasing: Vec<PacketId>,
     /// Topic aliases the broker accepts on our PUBLISH packets.
     pub aliases: OutboundAliases,
     pub keep_alive: KeepAlive,
@@ -138,7 +137,6 @@ pub(super) async fn run(
         aliases: OutboundAliases::new(connack.properties.topic_alias_maximum.unwrap_or(0)),
         settled: Vec::new(),
         held_acks: HeldAcks::default(),
-        releasing: Vec::new(),
         deliveries: Deliveries::for_session(
             connack
                 .properties

@@ -359,6 +359,8 @@ impl Session {
         if !abort && self.outcome.is_none() && !self.outlives_connection() {
             self.acknowledge_upstream(&mut done);
         }
+        // No window update follows on a closed stream.
+        self.release_acks();
         if abort {
             stream.abort(Extension::none());
         } else {
