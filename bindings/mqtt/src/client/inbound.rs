@@ -1,9 +1,8 @@
 //! Packets from the broker.
 
-use crate::codec::{reason, Packet, Publish, PublishAck, QoS};
+use crate::codec::{reason, Packet, Publish, PublishAck};
 use crate::contract::MqttResetEx;
 
-use super::delivery::Acknowledged;
 use super::session::{Outcome, Session};
 use super::streams::SESSION;
 use super::subscriptions::Targets;
@@ -69,28 +68,5 @@ impl Session {
         self.deliveries.progress(&mut self.streams, &mut done);
         self.acknowledge_upstream(&mut done);
         self.settled = done;
-    }
-
-    /// QoS 1: PUBACK, held to leave with others (see `HeldAcks`); QoS 2: PUBREC (the broker's
-    /// PUBREL is then answered with PUBCOMP). Empties `done`.
-    pub(super) fn acknowledge_upstream(&mut self, done: &mut Vec<Acknowledged>) {
-        for (packet_id, qos) in done.drain(..) {
-            match qos {
-                QoS::AtMostOnce => {}
-                QoS::AtLeastOnce => self.held_acks.hold(packet_id),
-                QoS::ExactlyOnce => {
-                    // Acknowledgements leave in the order their messages arrived.
-                    self.release_acks();
-                    self.send_control(&Packet::Pubrec(PublishAck::success(packet_id)));
-                }
-            }
-        }
-    }
-
-    /// Queues every held PUBACK toward the broker.
-    pub(super) fn release_acks(&mut self) {
-        while let Some(packet_id) = self.held_acks.next() {
-            self.send_control(&Packet::Puback(PublishAck::success(packet_id)));
-        }
     }
 }

@@ -7,6 +7,7 @@
 //! subscriptions with their options, and acknowledgements that mean delivered.
 
 mod ack_queue;
+mod acknowledge;
 mod connect;
 mod delivery;
 mod establish;

@@ -404,40 +404,6 @@ impl Session {
         }
     }
 
-    /// Credit came back on a stream: deliveries waiting for it go on, and acknowledged ones
-    /// are acknowledged to the broker.
-    fn on_window(&mut self, key: u64) {
-        self.settle_acknowledged(key);
-        if !self.deliveries.is_idle() {
-            self.progress_delivery();
-            // The message got through: the packets read behind it are next.
-            if self.deliveries.is_idle() {
-                self.process_inbound();
-            }
-        }
-        // The client's side moved: what it owes the broker goes now.
-        self.release_acks();
-    }
-
-    /// Applies the windows already queued on stream `key`, then settles what they cover.
-    pub(super) fn settle_arrived(&mut self, key: u64) {
-        if let Some(stream) = self.streams.get_mut(key) {
-            // A reset among them changes nothing here: the stream is on its way out.
-            let _ = stream.end.tx.poll_controls();
-        }
-        self.settle_acknowledged(key);
-    }
-
-    /// Acknowledges to the broker the deliveries stream `key` acknowledged up to its window.
-    fn settle_acknowledged(&mut self, key: u64) {
-        if let Some(stream) = self.streams.get_mut(key) {
-            let mut done = std::mem::take(&mut self.settled);
-            self.deliveries.acknowledged(stream, &mut done);
-            self.acknowledge_upstream(&mut done);
-            self.settled = done;
-        }
-    }
-
     async fn finish(&mut self) {
         let Some(outcome) = self.outcome.take() else {
             return;
@@ -472,14 +438,7 @@ impl Session {
                 )
             }
         };
-        // What the client acknowledged right before it left (a PUBACK, then DISCONNECT) is
-        // acknowledged to the broker before the end, or the broker sends it again to the
-        // resumed session: its window may still be queued behind the session's end.
-        let keys: Vec<u64> = self.streams.iter_mut().map(|(key, _)| *key).collect();
-        for key in keys {
-            self.settle_arrived(key);
-        }
-        self.release_acks();
+        self.settle_before_end();
         if let Some(code) = disconnect {
             let mut properties = Properties::default();
             if self.asked_expiry != 0 {
