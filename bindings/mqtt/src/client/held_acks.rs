@@ -2,8 +2,8 @@
 //!
 //! Written one by one, each PUBACK for a message from the broker is a `send` of its own, and
 //! each wakes the broker, which answers with the few messages it queued meanwhile: a ping-pong
-//! of small writes both ways. In the benchmark (QoS 1, one publisher, one subscriber) that was a
-//! third of the gateway's CPU per message.
+//! of small writes both ways. In the benchmark (QoS 1, one publisher, one subscriber, 20,000
+//! msgs/s) holding them took the gateway from 29–33 to 26 µs of CPU per message.
 //!
 //! So they are held, and released:
 //! - when the client's side moves, that is a window update from a stream the session delivers
