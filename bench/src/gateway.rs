@@ -17,6 +17,11 @@ pub fn set_properties(properties: Vec<String>) {
     let _ = PROPERTIES.set(properties);
 }
 
+/// The properties every gateway gets, in the order given (a later one overrides an earlier).
+pub fn properties() -> &'static [String] {
+    PROPERTIES.get().map_or(&[], Vec::as_slice)
+}
+
 pub struct Gateway {
     child: Child,
     address: SocketAddr,
@@ -110,10 +115,8 @@ fn spawn(binary: &Path, config: &Path, engine: &Path) -> anyhow::Result<Child> {
         .arg("-P")
         .arg(format!("zilla.engine.directory={}", engine.display()))
         .args(
-            PROPERTIES
-                .get()
-                .into_iter()
-                .flatten()
+            properties()
+                .iter()
                 .flat_map(|property| ["-P", property.as_str()]),
         )
         .stdout(Stdio::null())

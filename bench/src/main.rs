@@ -196,6 +196,10 @@ async fn run_mqtt(options: MqttOptions) -> anyhow::Result<()> {
     )];
     broker_settings.extend(options.broker_settings.iter().cloned());
     println!("Mosquitto settings: {}", broker_settings.join("; "));
+    match gateway::properties() {
+        [] => println!("gateway properties: its defaults"),
+        properties => println!("gateway properties: {}", properties.join("; ")),
+    }
     // Both processes are killed when dropped, so an early return leaves neither behind.
     let broker = mqtt::Mosquitto::start(&options.mosquitto, &broker_settings).await?;
     let port = gateway::free_port()?;
