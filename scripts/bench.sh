@@ -14,6 +14,7 @@ while (($#)); do
     engine_args+=("$1")
     shift
 done
+scripts/setup.sh bench
 cargo build --release -p zilla --bin zilla -p zilla-bench --bin zilla-bench
 target/release/zilla-bench engine --binary target/release/zilla "${engine_args[@]}"
 target/release/zilla-bench tls --binary target/release/zilla

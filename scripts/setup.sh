@@ -4,6 +4,8 @@
 #
 #   scripts/setup.sh            everything the test suite uses
 #   scripts/setup.sh run        only what `scripts/run.sh` needs
+#   scripts/setup.sh bench      what `scripts/bench.sh` needs: the broker, and socat for
+#                               `zilla-bench mqtt --socat`
 set -euo pipefail
 
 need_apt=()
@@ -19,6 +21,7 @@ apt_packages() {
   have openssl || need_apt+=(openssl)
   have python3 || need_apt+=(python3 python3-pip)
   [ -f /etc/ssl/certs/ca-certificates.crt ] || need_apt+=(ca-certificates)
+  if [ "${1:-}" = bench ]; then have socat || need_apt+=(socat); fi
   if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]}"
     as_root apt-get update -qq
@@ -47,7 +50,8 @@ jwt_cli() {
 
 case "${1:-test}" in
   run) apt_packages ;;
+  bench) apt_packages bench ;;
   test) apt_packages; python_packages; jwt_cli ;;
-  *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac
 echo "setup: ready"

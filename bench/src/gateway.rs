@@ -25,6 +25,8 @@ pub fn properties() -> &'static [String] {
 pub struct Gateway {
     child: Child,
     address: SocketAddr,
+    /// The process forks one of its own per connection (socat), whose usage counts too.
+    forks: bool,
     _dir: TempDir,
 }
 
@@ -51,7 +53,31 @@ impl Gateway {
         Ok(Self {
             child,
             address: SocketAddr::from(([127, 0, 0, 1], port)),
+            forks: false,
             _dir: dir,
+        })
+    }
+
+    /// Starts socat in the gateway's place, relaying `port` to the broker on `broker` with a
+    /// process per connection that copies bytes and nothing else, and waits until it listens.
+    pub async fn start_socat(port: u16, broker: u16) -> anyhow::Result<Self> {
+        let mut child = Command::new("socat")
+            .arg(format!(
+                "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,nodelay"
+            ))
+            .arg(format!("TCP:127.0.0.1:{broker},nodelay"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start socat (Debian package socat)")?;
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        wait_listening(&mut child, address, Duration::from_secs(10)).await?;
+        Ok(Self {
+            child,
+            address,
+            forks: true,
+            _dir: TempDir::new()?,
         })
     }
 
@@ -59,9 +85,12 @@ impl Gateway {
         self.address
     }
 
-    /// CPU time and system calls the gateway has spent so far.
+    /// CPU time and wakeups the gateway has spent so far.
     pub fn usage(&self) -> crate::usage::Usage {
-        crate::usage::Usage::of(self.child.id())
+        match self.forks {
+            true => crate::usage::Usage::of_tree(self.child.id()),
+            false => crate::usage::Usage::of(self.child.id()),
+        }
     }
 
     /// Resident memory of the gateway process, from /proc.
@@ -136,6 +165,25 @@ async fn wait_ready(child: &mut Child, ready: &Path, limit: Duration) -> anyhow:
             bail!("no ready file at {} after {limit:?}", ready.display());
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    Ok(())
+}
+
+/// Waits until `address` accepts a connection (the probe is closed at once).
+async fn wait_listening(
+    child: &mut Child,
+    address: SocketAddr,
+    limit: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    while tokio::net::TcpStream::connect(address).await.is_err() {
+        if let Some(status) = child.try_wait()? {
+            bail!("the relay exited before it listened ({status})");
+        }
+        if Instant::now() > deadline {
+            bail!("nothing listens on {address} after {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     Ok(())
 }

@@ -130,6 +130,12 @@ struct MqttOptions {
     /// proxy's figures.
     #[arg(long)]
     relay: bool,
+    /// Put socat in the gateway's place (`socat TCP-LISTEN:PORT,fork,nodelay
+    /// TCP:BROKER,nodelay`: a process per connection that copies bytes and nothing else), to
+    /// measure what any process in between costs without the gateway's engine. Its CPU time
+    /// counts the processes of connections that ended; their wakeups are gone with them.
+    #[arg(long, conflicts_with = "relay")]
+    socat: bool,
     /// A mosquitto.conf line for the broker, e.g. "max_inflight_messages 20"; repeatable. The
     /// broker's `max_inflight_messages` is `--in-flight` unless set here.
     #[arg(long = "broker-setting")]
@@ -197,17 +203,23 @@ async fn run_mqtt(options: MqttOptions) -> anyhow::Result<()> {
     broker_settings.extend(options.broker_settings.iter().cloned());
     println!("Mosquitto settings: {}", broker_settings.join("; "));
     match gateway::properties() {
+        _ if options.socat => {}
         [] => println!("gateway properties: its defaults"),
         properties => println!("gateway properties: {}", properties.join("; ")),
     }
     // Both processes are killed when dropped, so an early return leaves neither behind.
     let broker = mqtt::Mosquitto::start(&options.mosquitto, &broker_settings).await?;
     let port = gateway::free_port()?;
-    let config = match options.relay {
-        true => mqtt::relay_config(port, broker.port()),
-        false => mqtt::proxy_config(port, broker.port()),
+    let gateway = match (options.socat, options.relay) {
+        (true, _) => gateway::Gateway::start_socat(port, broker.port()).await?,
+        (false, relay) => {
+            let config = match relay {
+                true => mqtt::relay_config(port, broker.port()),
+                false => mqtt::proxy_config(port, broker.port()),
+            };
+            gateway::Gateway::start(&options.binary, port, &config).await?
+        }
     };
-    let gateway = gateway::Gateway::start(&options.binary, port, &config).await?;
 
     let result = measure_mqtt(&options, &qualities, &broker, &gateway).await;
     let gateway_stopped = gateway.stop().await;
@@ -274,9 +286,10 @@ async fn measure_mqtt(
 
 /// The heading of the gateway's column.
 fn column(options: &MqttOptions) -> &'static str {
-    match options.relay {
-        true => "through a tcp relay",
-        false => "through the gateway",
+    match (options.socat, options.relay) {
+        (true, _) => "through socat",
+        (false, true) => "through a tcp relay",
+        (false, false) => "through the gateway",
     }
 }
 

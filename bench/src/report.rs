@@ -264,7 +264,8 @@ fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {
     // Charged per delivered message: what one subscriber receiving one message cost.
     let per_message = |usage: Usage, step: &mqtt::Step| {
         let messages = step.delivered.max(1) as f64;
-        (us(usage.cpu) / messages, usage.runs as f64 / messages)
+        let runs = usage.runs.map(|runs| runs as f64 / messages);
+        (us(usage.cpu) / messages, runs)
     };
     let (direct_cpu, direct_runs) = per_message(measured.direct_usage, direct);
     let (broker_cpu, broker_runs) = per_message(measured.through_broker_usage, through);
@@ -284,16 +285,26 @@ fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {
         "{:<30} {:>20} {:>20.2}",
         "      in user space", "", gateway_user
     );
-    wide_row(
-        "  wakeups per message",
-        direct_runs,
-        broker_runs + gateway_runs,
-        2,
-    );
-    println!(
-        "{:<30} {:>20} {:>20.2}",
-        "    of which the gateway", "", gateway_runs
-    );
+    let direct_runs = direct_runs.unwrap_or(0.0);
+    let broker_runs = broker_runs.unwrap_or(0.0);
+    match gateway_runs {
+        Some(gateway_runs) => {
+            wide_row(
+                "  wakeups per message",
+                direct_runs,
+                broker_runs + gateway_runs,
+                2,
+            );
+            println!(
+                "{:<30} {:>20} {:>20.2}",
+                "    of which the gateway", "", gateway_runs
+            );
+        }
+        None => {
+            wide_row("  broker wakeups per message", direct_runs, broker_runs, 2);
+            println!("{:<30} {:>20} {:>20}", "    the relay's", "", "not counted");
+        }
+    }
     for (label, step) in [("direct", direct), ("gateway", through)] {
         if !step.passed {
             println!(
