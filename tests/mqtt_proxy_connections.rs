@@ -7,9 +7,9 @@ mod support;
 use std::time::Duration;
 
 use support::mosquitto::{stdout, Broker, Subscriber};
-use support::proxy::{proxy_config, round_trip, setup, V311, V5};
+use support::proxy::{proxy_config, round_trip, setup, Setup, V311, V5};
 use support::raw_mqtt::{connect_packet, RawClient};
-use support::{free_port, Gateway};
+use support::{free_port, reserve_port, Gateway};
 use zilla_binding_mqtt::codec::{Packet, ProtocolVersion, Publish, QoS};
 
 #[test]
@@ -121,10 +121,13 @@ fn malformed_and_oversized_packets_close_the_connection_and_the_gateway_carries_
 
 #[test]
 fn the_gateway_refuses_cleanly_while_the_broker_is_down_and_recovers_when_it_is_back() {
-    let mut setup = setup();
-    let broker_port = setup.broker.port;
-    setup.broker.stop();
-    let mut client = RawClient::connect(setup.port, ProtocolVersion::V5);
+    // The broker's port is held while it is down: stopping a broker and starting it again later
+    // left the port free for a broker of a test running alongside, which then answered.
+    let reserved = reserve_port();
+    let broker_port = reserved.port;
+    let port = free_port();
+    let gateway = Gateway::start(&proxy_config(port, broker_port), &[]);
+    let mut client = RawClient::connect(port, ProtocolVersion::V5);
     client.send(&connect_packet("patient", 30, ProtocolVersion::V5));
     match client.receive(Duration::from_secs(8)) {
         Some(Packet::Connack(connack)) => assert!(connack.reason_code >= 0x80, "{connack:?}"),
@@ -132,7 +135,12 @@ fn the_gateway_refuses_cleanly_while_the_broker_is_down_and_recovers_when_it_is_
         other => panic!("unexpected {other:?}"),
     }
     // The broker comes back on the same port.
-    let _again = Broker::start_on(broker_port);
+    drop(reserved);
+    let setup = Setup {
+        broker: Broker::start_on(broker_port),
+        _gateway: gateway,
+        port,
+    };
     round_trip(&setup, V5, "1");
 }
 

@@ -21,6 +21,31 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("address").port()
 }
 
+/// A loopback port held bound but not listening: nothing answers on it (a connection to it is
+/// refused), and no other socket, such as another test's broker, can take it until it is
+/// released.
+pub struct ReservedPort {
+    pub port: u16,
+    _socket: socket2::Socket,
+}
+
+pub fn reserve_port() -> ReservedPort {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    socket.bind(&loopback.into()).expect("bind");
+    let port = socket
+        .local_addr()
+        .expect("address")
+        .as_socket()
+        .expect("an IP address")
+        .port();
+    ReservedPort {
+        port,
+        _socket: socket,
+    }
+}
+
 /// The folder of upstream reference files, when present.
 pub fn shared() -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
