@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use client_support::*;
 use serde_json::json;
-use zilla_binding_mqtt::codec::{
-    decode, encode, Connack, Packet, Properties, ProtocolVersion, QoS,
-};
+use zilla_binding_mqtt::codec::{encode, Connack, Packet, Properties, ProtocolVersion, QoS};
 use zilla_binding_mqtt::contract::*;
 use zilla_engine::frame::{Extension, Frame};
 
@@ -349,24 +347,6 @@ async fn publishes_use_the_topic_aliases_the_broker_accepts() {
             ("alias/two".to_owned(), Some(1)),
         ]
     );
-}
-
-/// The next whole packet from a fake broker's socket, within 10 s.
-fn read_packet(socket: &mut std::net::TcpStream, buffer: &mut bytes::BytesMut) -> Packet {
-    socket
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap_or_else(|e| panic!("{e}"));
-    loop {
-        if let Some(packet) =
-            decode(buffer, ProtocolVersion::V5, 1 << 20).unwrap_or_else(|e| panic!("{e}"))
-        {
-            return packet;
-        }
-        let mut chunk = [0u8; 4096];
-        let read = std::io::Read::read(socket, &mut chunk).unwrap_or_else(|e| panic!("{e}"));
-        assert!(read > 0, "the client closed");
-        buffer.extend_from_slice(&chunk[..read]);
-    }
 }
 
 /// A session that ends with its connection gains nothing from holding the broker's in-flight

@@ -3,7 +3,7 @@
 
 use crate::codec::{Packet, PublishAck, QoS};
 
-use super::delivery::Acknowledged;
+use super::arrival_order::Acknowledged;
 use super::session::Session;
 
 impl Session {
@@ -11,15 +11,20 @@ impl Session {
     /// are acknowledged to the broker.
     pub(super) fn on_window(&mut self, key: u64) {
         self.settle_acknowledged(key);
+        self.resume_delivery();
+        // The client's side moved: what it owes the broker goes now.
+        self.release_acks();
+    }
+
+    /// A message waiting for credit tries again; once it got through, the packets read behind
+    /// it are next.
+    pub(super) fn resume_delivery(&mut self) {
         if !self.deliveries.is_idle() {
             self.progress_delivery();
-            // The message got through: the packets read behind it are next.
             if self.deliveries.is_idle() {
                 self.process_inbound();
             }
         }
-        // The client's side moved: what it owes the broker goes now.
-        self.release_acks();
     }
 
     /// Applies the windows already queued on stream `key`, then settles what they cover.

@@ -15,19 +15,16 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashMap;
-
 use bytes::Bytes;
 use zilla_engine::frame::{flags, Data, Extension};
 
-use crate::codec::{PacketId, Publish, QoS};
+use crate::codec::{PacketId, Publish};
 use crate::contract::MessageEx;
 
+use super::arrival_order::Acknowledged;
+use super::arrival_order::ArrivalOrder;
 use super::message::from_properties;
 use super::streams::{AppStream, Streams};
-
-/// A delivered message every target has acknowledged: what to acknowledge to the broker.
-pub type Acknowledged = (PacketId, QoS);
 
 struct Dispatch {
     message: MessageEx,
@@ -40,18 +37,10 @@ struct Dispatch {
     token: Option<u64>,
 }
 
-struct Pending {
-    packet_id: PacketId,
-    qos: QoS,
-    /// Targets still to acknowledge, plus one while the message is still being sent.
-    remaining: usize,
-}
-
 #[derive(Default)]
 pub struct Deliveries {
     current: Option<Dispatch>,
-    pending: FxHashMap<u64, Pending>,
-    next_token: u64,
+    unsettled: ArrivalOrder,
     /// Acknowledge to the broker once every target has the message, not once each target
     /// acknowledged it.
     on_handover: bool,
@@ -73,18 +62,9 @@ impl Deliveries {
 
     /// Starts delivering `publish` to `targets`.
     pub fn start(&mut self, publish: Publish, targets: Vec<(u64, Vec<u32>)>) {
-        let token = publish.packet_id.map(|packet_id| {
-            self.next_token = self.next_token.wrapping_add(1);
-            self.pending.insert(
-                self.next_token,
-                Pending {
-                    packet_id,
-                    qos: publish.qos,
-                    remaining: 1,
-                },
-            );
-            self.next_token
-        });
+        let token = publish
+            .packet_id
+            .map(|packet_id| self.unsettled.arrived(packet_id, publish.qos));
         let message = MessageEx {
             topic: publish.topic,
             qos: publish.qos,
@@ -122,9 +102,7 @@ impl Deliveries {
                 Sent::Complete(position) => {
                     if let (Some(token), Some(stream)) = (dispatch.token, streams.get_mut(key)) {
                         stream.awaiting.push_back((position, token));
-                        if let Some(pending) = self.pending.get_mut(&token) {
-                            pending.remaining = pending.remaining.saturating_add(1);
-                        }
+                        self.unsettled.owe(token);
                     }
                 }
                 Sent::Skipped => {}
@@ -161,15 +139,7 @@ impl Deliveries {
     }
 
     fn settle(&mut self, token: u64, done: &mut Vec<Acknowledged>) {
-        let Some(pending) = self.pending.get_mut(&token) else {
-            return;
-        };
-        pending.remaining = pending.remaining.saturating_sub(1);
-        if pending.remaining == 0 {
-            if let Some(pending) = self.pending.remove(&token) {
-                done.push((pending.packet_id, pending.qos));
-            }
-        }
+        self.unsettled.settle(token, done);
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod ack_queue;
 mod acknowledge;
+mod arrival_order;
 mod connect;
 mod delivery;
 mod establish;

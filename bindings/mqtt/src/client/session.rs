@@ -14,8 +14,9 @@ use crate::codec::{reason, Disconnect, EncodeError, Packet, Properties};
 use crate::contract::{MqttBeginEx, MqttResetEx, SessionBeginEx, SessionFlushEx, MESSAGE_PADDING};
 use crate::outbound_aliases::OutboundAliases;
 
+use super::arrival_order::Acknowledged;
 use super::connect::{accepted, connect_packet, BrokerLimits};
-use super::delivery::{Acknowledged, Deliveries};
+use super::delivery::Deliveries;
 use super::establish::{establish, Handshake, Refused};
 use super::held_acks::HeldAcks;
 use super::keep_alive::KeepAlive;
@@ -67,8 +68,10 @@ pub(super) struct Session {
     /// Topic aliases the broker accepts on our PUBLISH packets.
     pub aliases: OutboundAliases,
     pub keep_alive: KeepAlive,
-    /// Session expiry asked for at CONNECT, and the one a v5 DISCONNECT set since.
+    /// Session expiry asked for at CONNECT, the one the broker granted, and the one a v5
+    /// DISCONNECT set since.
     asked_expiry: u32,
+    granted_expiry: u32,
     disconnect_expiry: Option<u32>,
     pub outcome: Option<Outcome>,
 }
@@ -125,6 +128,11 @@ pub(super) async fn run(
         .open_window(shared.settings.window, MESSAGE_PADDING);
     let mut streams = Streams::default();
     streams.insert_session(AppStream::new(stream, Role::Session));
+    // A v5 broker may grant another expiry than the one asked for; its CONNACK says which.
+    let granted_expiry = connack
+        .properties
+        .session_expiry_interval
+        .unwrap_or(asked.session_expiry);
     let mut session = Session {
         window: shared.settings.window,
         upstream,
@@ -137,13 +145,9 @@ pub(super) async fn run(
         aliases: OutboundAliases::new(connack.properties.topic_alias_maximum.unwrap_or(0)),
         settled: Vec::new(),
         held_acks: HeldAcks::default(),
-        deliveries: Deliveries::for_session(
-            connack
-                .properties
-                .session_expiry_interval
-                .unwrap_or(asked.session_expiry),
-        ),
+        deliveries: Deliveries::for_session(granted_expiry),
         asked_expiry: asked.session_expiry,
+        granted_expiry,
         disconnect_expiry: None,
         outcome: None,
     };
@@ -392,7 +396,7 @@ impl Session {
 
     /// Whether the broker keeps this session once the connection ends.
     pub(super) fn outlives_connection(&self) -> bool {
-        self.disconnect_expiry.unwrap_or(self.asked_expiry) != 0
+        self.disconnect_expiry.unwrap_or(self.granted_expiry) != 0
     }
 
     fn disconnect(&mut self, code: u8) {

@@ -359,20 +359,25 @@ impl Session {
         if !abort && self.outcome.is_none() && !self.outlives_connection() {
             self.acknowledge_upstream(&mut done);
         }
-        // No window update follows on a closed stream.
-        self.release_acks();
         if abort {
             stream.abort(Extension::none());
         } else {
             stream.end(Extension::none());
         }
-        let Role::Subscribe(subscribe) = stream.role else {
-            return;
-        };
-        for identifier in subscribe.patterns.values() {
-            self.subscriptions.groups.remove(identifier);
-            self.subscriptions.retired.insert(*identifier);
+        if let Role::Subscribe(subscribe) = stream.role {
+            for identifier in subscribe.patterns.values() {
+                self.subscriptions.groups.remove(identifier);
+                self.subscriptions.retired.insert(*identifier);
+            }
         }
+        // A message waiting for this stream's credit waits no longer, and no window update
+        // from this stream would tell it so.
+        if self.outcome.is_none() {
+            self.resume_delivery();
+        }
+        // No window update follows on a closed stream, for what it acknowledged or for a
+        // message that was waiting for it.
+        self.release_acks();
         // No UNSUBSCRIBE upstream: the subscriptions belong to the client's session, which a
         // persistent session keeps across connections; only an explicit Unsubscribe removes
         // them. Messages for them that still arrive go to the session stream.

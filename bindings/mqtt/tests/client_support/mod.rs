@@ -152,6 +152,16 @@ pub fn session(client_id: &str) -> SessionBeginEx {
 }
 
 pub fn open(client: &Arc<dyn Binding>, affinity: u64, extension: MqttBeginEx) -> StreamEnd {
+    open_with_window(client, affinity, extension, 64 * 1024)
+}
+
+/// Opens a stream to the client, granting it `window` bytes of credit.
+pub fn open_with_window(
+    client: &Arc<dyn Binding>,
+    affinity: u64,
+    extension: MqttBeginEx,
+    window: u32,
+) -> StreamEnd {
     let (mut opener, target) = stream();
     client.open(
         Begin {
@@ -163,7 +173,7 @@ pub fn open(client: &Arc<dyn Binding>, affinity: u64, extension: MqttBeginEx) ->
         },
         target,
     );
-    opener.rx.open_window(64 * 1024, 0);
+    opener.rx.open_window(window, 0);
     opener
 }
 
@@ -384,4 +394,29 @@ pub fn fake_broker() -> (std::net::TcpListener, u16) {
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"));
     (listener, port)
+}
+
+/// The next whole packet from a fake broker's socket, within 10 s.
+pub fn read_packet(
+    socket: &mut std::net::TcpStream,
+    buffer: &mut bytes::BytesMut,
+) -> zilla_binding_mqtt::codec::Packet {
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    loop {
+        if let Some(packet) = zilla_binding_mqtt::codec::decode(
+            buffer,
+            zilla_binding_mqtt::codec::ProtocolVersion::V5,
+            1 << 20,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+        {
+            return packet;
+        }
+        let mut chunk = [0u8; 4096];
+        let read = std::io::Read::read(socket, &mut chunk).unwrap_or_else(|e| panic!("{e}"));
+        assert!(read > 0, "the client closed");
+        buffer.extend_from_slice(&chunk[..read]);
+    }
 }
