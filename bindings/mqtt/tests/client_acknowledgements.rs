@@ -8,20 +8,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use client_support::*;
 use serde_json::json;
-use zilla_binding_mqtt::codec::{
-    encode, Connack, Packet, PacketId, Properties, ProtocolVersion, Publish, QoS, Suback,
-};
+use zilla_binding_mqtt::codec::{Packet, PacketId, Properties, Publish, QoS, Suback};
 use zilla_binding_mqtt::contract::*;
 use zilla_engine::frame::{Extension, Frame};
 
 fn packet_id(value: u16) -> PacketId {
     PacketId::new(value).unwrap_or_else(|| panic!("packet id {value}"))
-}
-
-fn send(socket: &mut std::net::TcpStream, packet: &Packet) {
-    let mut out = bytes::BytesMut::new();
-    encode(packet, ProtocolVersion::V5, &mut out).unwrap_or_else(|e| panic!("{e}"));
-    std::io::Write::write_all(socket, &out).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// A message held up by a subscribe stream without credit goes on once that stream closes:
@@ -32,25 +24,15 @@ fn send(socket: &mut std::net::TcpStream, packet: &Packet) {
 async fn a_delivery_waiting_on_a_stream_that_closes_goes_on() {
     let (listener, port) = fake_broker();
     let broker = std::thread::spawn(move || {
-        let (mut socket, _) = listener.accept().unwrap_or_else(|e| panic!("{e}"));
-        let mut buffer = bytes::BytesMut::new();
-        assert!(matches!(
-            read_packet(&mut socket, &mut buffer),
-            Packet::Connect(_)
-        ));
         // Without subscription identifiers, messages are matched to subscriptions by topic.
-        let mut connack = Connack {
-            session_present: false,
-            reason_code: 0,
-            properties: Properties::default(),
-        };
-        connack.properties.subscription_identifier_available = Some(false);
-        send(&mut socket, &Packet::Connack(connack));
+        let (mut socket, mut buffer) = accept_client(&listener, |properties| {
+            properties.subscription_identifier_available = Some(false);
+        });
         let subscribe = match read_packet(&mut socket, &mut buffer) {
             Packet::Subscribe(subscribe) => subscribe,
             other => panic!("expected SUBSCRIBE, got {other:?}"),
         };
-        send(
+        send_packet(
             &mut socket,
             &Packet::Suback(Suback {
                 packet_id: subscribe.packet_id,
@@ -59,7 +41,7 @@ async fn a_delivery_waiting_on_a_stream_that_closes_goes_on() {
             }),
         );
         for (id, topic) in [(1, "held/1"), (2, "held/2")] {
-            send(
+            send_packet(
                 &mut socket,
                 &Packet::Publish(Publish {
                     dup: false,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use client_support::*;
 use serde_json::json;
-use zilla_binding_mqtt::codec::{encode, Connack, Packet, Properties, ProtocolVersion, QoS};
+use zilla_binding_mqtt::codec::{Packet, QoS};
 use zilla_binding_mqtt::contract::*;
 use zilla_engine::frame::{Extension, Frame};
 
@@ -291,22 +291,9 @@ async fn delivery_is_acknowledged_upstream_only_after_the_server_acknowledged() 
 async fn publishes_use_the_topic_aliases_the_broker_accepts() {
     let (listener, port) = fake_broker();
     let broker = std::thread::spawn(move || {
-        let (mut socket, _) = listener.accept().unwrap_or_else(|e| panic!("{e}"));
-        let mut buffer = bytes::BytesMut::new();
-        assert!(matches!(
-            read_packet(&mut socket, &mut buffer),
-            Packet::Connect(_)
-        ));
-        let mut connack = Connack {
-            session_present: false,
-            reason_code: 0,
-            properties: Properties::default(),
-        };
-        connack.properties.topic_alias_maximum = Some(1);
-        let mut out = bytes::BytesMut::new();
-        encode(&Packet::Connack(connack), ProtocolVersion::V5, &mut out)
-            .unwrap_or_else(|e| panic!("{e}"));
-        std::io::Write::write_all(&mut socket, &out).unwrap_or_else(|e| panic!("{e}"));
+        let (mut socket, mut buffer) = accept_client(&listener, |properties| {
+            properties.topic_alias_maximum = Some(1);
+        });
         (0..3)
             .map(|_| match read_packet(&mut socket, &mut buffer) {
                 Packet::Publish(publish) => (publish.topic, publish.properties.topic_alias),

@@ -420,3 +420,40 @@ pub fn read_packet(
         buffer.extend_from_slice(&chunk[..read]);
     }
 }
+
+/// Sends `packet` (MQTT 5) from a fake broker.
+pub fn send_packet(socket: &mut std::net::TcpStream, packet: &zilla_binding_mqtt::codec::Packet) {
+    let mut out = bytes::BytesMut::new();
+    zilla_binding_mqtt::codec::encode(
+        packet,
+        zilla_binding_mqtt::codec::ProtocolVersion::V5,
+        &mut out,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::io::Write::write_all(socket, &out).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A fake broker takes the client's connection: reads its CONNECT and answers with a
+/// successful CONNACK whose properties `connack` sets. Returns the socket and what was read
+/// past the CONNECT.
+pub fn accept_client(
+    listener: &std::net::TcpListener,
+    connack: impl FnOnce(&mut zilla_binding_mqtt::codec::Properties),
+) -> (std::net::TcpStream, bytes::BytesMut) {
+    use zilla_binding_mqtt::codec::{Connack, Packet, Properties};
+    let (mut socket, _) = listener.accept().unwrap_or_else(|e| panic!("{e}"));
+    let mut buffer = bytes::BytesMut::new();
+    match read_packet(&mut socket, &mut buffer) {
+        Packet::Connect(_) => {}
+        other => panic!("expected CONNECT, got {other:?}"),
+    }
+    let mut properties = Properties::default();
+    connack(&mut properties);
+    let answer = Connack {
+        session_present: false,
+        reason_code: 0,
+        properties,
+    };
+    send_packet(&mut socket, &Packet::Connack(answer));
+    (socket, buffer)
+}
