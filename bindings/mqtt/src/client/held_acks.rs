@@ -12,7 +12,8 @@
 //! - when anything else goes to the broker, and before the session ends.
 //!
 //! Every held PUBACK is for a message already handed to a stream, whose credit comes back once
-//! the server has passed it on, so a window update always follows it. While a client does not
+//! the server has passed it on, so a window update always follows it; or for one whose streams
+//! closed before it got through, released as the closing stream is. While a client does not
 //! take its messages, at most `BATCH - 1` of them stay unacknowledged at the broker, as they
 //! would with acknowledgement at the client's pace.
 
