@@ -56,6 +56,18 @@ impl ArrivalOrder {
         if let Some(message) = self.unsettled.get_mut(&token) {
             message.owed = message.owed.saturating_sub(1);
         }
+        self.release(done);
+    }
+
+    /// The message is given up: it is never acknowledged to the broker, which sends it again
+    /// when the session resumes. Appends to `done` what waited only for it.
+    pub fn abandon(&mut self, token: u64, done: &mut Vec<Acknowledged>) {
+        self.unsettled.remove(&token);
+        self.release(done);
+    }
+
+    /// Appends to `done` the settled messages no unsettled one arrived before.
+    fn release(&mut self, done: &mut Vec<Acknowledged>) {
         while let Some(oldest) = self.unsettled.first_entry() {
             if oldest.get().owed > 0 {
                 break;
@@ -87,6 +99,20 @@ mod tests {
             done,
             vec![(id(1), QoS::AtLeastOnce), (id(2), QoS::ExactlyOnce)]
         );
+    }
+
+    #[test]
+    fn an_abandoned_message_is_not_acknowledged_and_holds_nothing_back() {
+        let mut order = ArrivalOrder::default();
+        let first = order.arrived(id(1), QoS::AtLeastOnce);
+        let second = order.arrived(id(2), QoS::AtLeastOnce);
+        let mut done = Vec::new();
+        order.settle(second, &mut done);
+        order.abandon(first, &mut done);
+        assert_eq!(done, vec![(id(2), QoS::AtLeastOnce)]);
+        // A late acknowledgement of the abandoned message changes nothing.
+        order.settle(first, &mut done);
+        assert_eq!(done.len(), 1);
     }
 
     #[test]

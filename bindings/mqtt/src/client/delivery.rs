@@ -128,12 +128,17 @@ impl Deliveries {
         }
     }
 
-    /// The stream is going away: what it still owed counts as acknowledged, as the client it
-    /// was for no longer wants it.
-    pub fn forget(&mut self, stream: &mut AppStream) -> Vec<Acknowledged> {
+    /// The stream is going away. What it still owed counts as acknowledged when `acknowledge`
+    /// (the client it was for no longer wants it), or is given up otherwise (never acknowledged
+    /// to the broker, which sends it again when the session resumes). Returns what may now be
+    /// acknowledged: that, and messages that waited only for it.
+    pub fn forget(&mut self, stream: &mut AppStream, acknowledge: bool) -> Vec<Acknowledged> {
         let mut done = Vec::new();
         while let Some((_, token)) = stream.awaiting.pop_front() {
-            self.settle(token, &mut done);
+            match acknowledge {
+                true => self.settle(token, &mut done),
+                false => self.unsettled.abandon(token, &mut done),
+            }
         }
         done
     }

@@ -349,16 +349,15 @@ impl Session {
         let Some(mut stream) = self.streams.remove(key) else {
             return;
         };
-        let mut done = self.deliveries.forget(&mut stream);
         // After an abort (the client's connection is gone) or while the session ends, what was
         // not acknowledged stays so, and the broker sends it again when the session resumes.
         // The server ends its subscribe streams when its client disconnects, and that End may
         // be read before the session stream's: a session that outlives the connection keeps
         // its unacknowledged messages then too. Otherwise, acknowledging keeps the broker's
         // quota of unacknowledged messages from leaking.
-        if !abort && self.outcome.is_none() && !self.outlives_connection() {
-            self.acknowledge_upstream(&mut done);
-        }
+        let acknowledge = !abort && self.outcome.is_none() && !self.outlives_connection();
+        let mut done = self.deliveries.forget(&mut stream, acknowledge);
+        self.acknowledge_upstream(&mut done);
         if abort {
             stream.abort(Extension::none());
         } else {
