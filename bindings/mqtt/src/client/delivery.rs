@@ -21,8 +21,7 @@ use zilla_engine::frame::{flags, Data, Extension};
 use crate::codec::{PacketId, Publish};
 use crate::contract::MessageEx;
 
-use super::arrival_order::Acknowledged;
-use super::arrival_order::ArrivalOrder;
+use super::arrival_order::{Acknowledged, ArrivalOrder};
 use super::message::from_properties;
 use super::streams::{AppStream, Streams};
 

@@ -369,6 +369,9 @@ impl Session {
                 self.subscriptions.retired.insert(*identifier);
             }
         }
+        // No UNSUBSCRIBE upstream: the subscriptions belong to the client's session, which a
+        // persistent session keeps across connections; only an explicit Unsubscribe removes
+        // them. Messages for them that still arrive go to the session stream.
         // A message waiting for this stream's credit waits no longer, and no window update
         // from this stream would tell it so.
         if self.outcome.is_none() {
@@ -377,8 +380,5 @@ impl Session {
         // No window update follows on a closed stream, for what it acknowledged or for a
         // message that was waiting for it.
         self.release_acks();
-        // No UNSUBSCRIBE upstream: the subscriptions belong to the client's session, which a
-        // persistent session keeps across connections; only an explicit Unsubscribe removes
-        // them. Messages for them that still arrive go to the session stream.
     }
 }
