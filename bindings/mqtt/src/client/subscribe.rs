@@ -372,6 +372,7 @@ impl Session {
         // No UNSUBSCRIBE upstream: the subscriptions belong to the client's session, which a
         // persistent session keeps across connections; only an explicit Unsubscribe removes
         // them. Messages for them that still arrive go to the session stream.
+
         // A message waiting for this stream's credit waits no longer, and no window update
         // from this stream would tell it so.
         if self.outcome.is_none() {
