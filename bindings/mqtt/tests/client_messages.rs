@@ -226,13 +226,6 @@ async fn retained_message_is_delivered_on_subscribe() {
     assert!(message.subscription_ids.is_empty());
 }
 
-fn persistent(client_id: &str) -> SessionBeginEx {
-    let mut asked = session(client_id);
-    asked.clean_start = false;
-    asked.session_expiry = 300;
-    asked
-}
-
 /// A QoS 1 message the server never acknowledged is not acknowledged to the broker: the
 /// broker sends it again to the resumed session, where it arrives on the session stream.
 /// Once acknowledged, it is not sent again.

@@ -34,6 +34,9 @@ struct Dispatch {
     rest: Bytes,
     started: bool,
     token: Option<u64>,
+    /// A target was gone before it had the message, which a session that outlives its
+    /// connection then leaves unacknowledged.
+    missed: bool,
 }
 
 #[derive(Default)]
@@ -79,6 +82,7 @@ impl Deliveries {
             targets: targets.into(),
             started: false,
             token,
+            missed: false,
         });
     }
 
@@ -104,13 +108,20 @@ impl Deliveries {
                         self.unsettled.owe(token);
                     }
                 }
-                Sent::Skipped => {}
+                Sent::Skipped => dispatch.missed = true,
             }
             dispatch.rest = dispatch.payload.clone();
             dispatch.started = false;
         }
-        if let Some(token) = dispatch.token {
-            self.settle(token, done);
+        match dispatch.token {
+            // As for the streams that go away with messages unacknowledged (`forget`): the
+            // broker sends it again when the session resumes, rather than losing it for a
+            // client that may be gone.
+            Some(token) if dispatch.missed && !self.on_handover => {
+                self.unsettled.abandon(token, done)
+            }
+            Some(token) => self.settle(token, done),
+            None => {}
         }
         self.current = None;
     }

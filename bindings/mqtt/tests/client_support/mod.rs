@@ -151,6 +151,14 @@ pub fn session(client_id: &str) -> SessionBeginEx {
     }
 }
 
+/// A session that outlives its connection by five minutes, resumed if the broker has it.
+pub fn persistent(client_id: &str) -> SessionBeginEx {
+    let mut asked = session(client_id);
+    asked.clean_start = false;
+    asked.session_expiry = 300;
+    asked
+}
+
 pub fn open(client: &Arc<dyn Binding>, affinity: u64, extension: MqttBeginEx) -> StreamEnd {
     open_with_window(client, affinity, extension, 64 * 1024)
 }
