@@ -27,7 +27,8 @@ pub struct Gateway {
     address: SocketAddr,
     /// The process forks one of its own per connection (socat), whose usage counts too.
     forks: bool,
-    _dir: TempDir,
+    /// The config and engine directory of a gateway; socat has none.
+    _dir: Option<TempDir>,
 }
 
 impl Gateway {
@@ -54,7 +55,7 @@ impl Gateway {
             child,
             address: SocketAddr::from(([127, 0, 0, 1], port)),
             forks: false,
-            _dir: dir,
+            _dir: Some(dir),
         })
     }
 
@@ -77,7 +78,7 @@ impl Gateway {
             child,
             address,
             forks: true,
-            _dir: TempDir::new()?,
+            _dir: None,
         })
     }
 

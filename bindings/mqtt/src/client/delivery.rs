@@ -120,7 +120,7 @@ impl Deliveries {
             Some(token) if dispatch.missed && !self.on_handover => {
                 self.unsettled.abandon(token, done)
             }
-            Some(token) => self.settle(token, done),
+            Some(token) => self.unsettled.settle(token, done),
             None => {}
         }
         self.current = None;
@@ -134,7 +134,7 @@ impl Deliveries {
                 break;
             }
             stream.awaiting.pop_front();
-            self.settle(token, done);
+            self.unsettled.settle(token, done);
         }
     }
 
@@ -146,15 +146,11 @@ impl Deliveries {
         let mut done = Vec::new();
         while let Some((_, token)) = stream.awaiting.pop_front() {
             match acknowledge {
-                true => self.settle(token, &mut done),
+                true => self.unsettled.settle(token, &mut done),
                 false => self.unsettled.abandon(token, &mut done),
             }
         }
         done
-    }
-
-    fn settle(&mut self, token: u64, done: &mut Vec<Acknowledged>) {
-        self.unsettled.settle(token, done);
     }
 }
 
