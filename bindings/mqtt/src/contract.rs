@@ -181,6 +181,18 @@ pub struct MessageProperties {
     pub user_properties: Vec<(String, String)>,
 }
 
+impl MessageProperties {
+    /// None of them is set, as on most messages.
+    pub fn is_empty(&self) -> bool {
+        self.payload_format.is_none()
+            && self.message_expiry.is_none()
+            && self.content_type.is_none()
+            && self.response_topic.is_none()
+            && self.correlation_data.is_none()
+            && self.user_properties.is_empty()
+    }
+}
+
 /// `Data` extension of a message, on the first fragment of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageEx {

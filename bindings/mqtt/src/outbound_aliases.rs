@@ -7,7 +7,7 @@
 //! takes over the alias assigned longest ago: the PUBLISH carrying both tells the client of the
 //! change, so no message ever depends on a mapping the client has not seen.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::codec::Publish;
 
@@ -29,7 +29,9 @@ enum AliasUse {
 #[derive(Debug, Default)]
 pub struct OutboundAliases {
     maximum: u16,
-    by_topic: HashMap<String, u16>,
+    /// Looked up on every PUBLISH; at most [`MAXIMUM`] entries, so a fast hash that a peer
+    /// could aim collisions at costs it nothing worth having.
+    by_topic: FxHashMap<String, u16>,
     /// The topic of alias `n` at index `n - 1`.
     topics: Vec<String>,
     /// The alias the next topic takes over once all are taken.

@@ -42,6 +42,9 @@ struct Dispatch {
 #[derive(Default)]
 pub struct Deliveries {
     current: Option<Dispatch>,
+    /// The target list of the last message delivered, emptied, for the next one to fill
+    /// without an allocation of its own.
+    spare: VecDeque<(u64, Vec<u32>)>,
     unsettled: ArrivalOrder,
     /// Acknowledge to the broker once every target has the message, not once each target
     /// acknowledged it.
@@ -62,8 +65,13 @@ impl Deliveries {
         self.current.is_none()
     }
 
+    /// An empty target list to fill for [`Self::start`].
+    pub fn spare_targets(&mut self) -> VecDeque<(u64, Vec<u32>)> {
+        std::mem::take(&mut self.spare)
+    }
+
     /// Starts delivering `publish` to `targets`.
-    pub fn start(&mut self, publish: Publish, targets: Vec<(u64, Vec<u32>)>) {
+    pub fn start(&mut self, publish: Publish, targets: VecDeque<(u64, Vec<u32>)>) {
         let token = publish
             .packet_id
             .map(|packet_id| self.unsettled.arrived(packet_id, publish.qos));
@@ -79,7 +87,7 @@ impl Deliveries {
             message,
             rest: publish.payload.clone(),
             payload: publish.payload,
-            targets: targets.into(),
+            targets,
             started: false,
             token,
             missed: false,
@@ -123,7 +131,9 @@ impl Deliveries {
             Some(token) => self.unsettled.settle(token, done),
             None => {}
         }
-        self.current = None;
+        if let Some(finished) = self.current.take() {
+            self.spare = finished.targets;
+        }
     }
 
     /// The stream's acknowledgement moved: settles what it passed, into `done`.

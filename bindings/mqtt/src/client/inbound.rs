@@ -5,7 +5,6 @@ use crate::contract::MqttResetEx;
 
 use super::session::{Outcome, Session};
 use super::streams::SESSION;
-use super::subscriptions::Targets;
 
 impl Session {
     pub(super) fn on_packet(&mut self, packet: Packet) {
@@ -47,17 +46,18 @@ impl Session {
             self.lose(Some(reason::TOPIC_ALIAS_INVALID));
             return;
         }
-        let targets = self.subscriptions.targets(
+        let mut targets = self.deliveries.spare_targets();
+        self.subscriptions.targets(
             &publish.topic,
             &publish.properties.subscription_identifiers,
             self.limits.subscription_identifiers,
+            &mut targets,
         );
-        let targets = match targets {
-            Targets::Streams(targets) => targets,
+        if targets.is_empty() {
             // Messages that belong to the session but to no open subscription (queued for a
             // resumed session) go to the session stream.
-            Targets::None => vec![(SESSION, Vec::new())],
-        };
+            targets.push_back((SESSION, Vec::new()));
+        }
         self.deliveries.start(publish, targets);
         self.progress_delivery();
     }

@@ -8,6 +8,9 @@ use tokio::time::Instant;
 pub struct KeepAlive {
     interval: Option<Duration>,
     ping_at: Instant,
+    /// A packet went out since `ping_at` was last set. The clock is read when the deadline is
+    /// next wanted, once per event of the session rather than once per packet.
+    sent_since: bool,
     pong_deadline: Option<Instant>,
 }
 
@@ -19,13 +22,18 @@ impl KeepAlive {
         Self {
             interval,
             ping_at: interval.map_or(now, |interval| now + interval),
+            sent_since: false,
             pong_deadline: None,
         }
     }
 
     /// When the next PINGREQ is due, if keep-alive is on.
-    pub fn ping_at(&self) -> Option<Instant> {
-        self.interval.map(|_| self.ping_at)
+    pub fn ping_at(&mut self) -> Option<Instant> {
+        let interval = self.interval?;
+        if std::mem::take(&mut self.sent_since) {
+            self.ping_at = Instant::now() + interval;
+        }
+        Some(self.ping_at)
     }
 
     pub fn pong_deadline(&self) -> Option<Instant> {
@@ -34,9 +42,7 @@ impl KeepAlive {
 
     /// A packet went out: the next ping is due a whole interval later.
     pub fn sent(&mut self) {
-        if let Some(interval) = self.interval {
-            self.ping_at = Instant::now() + interval;
-        }
+        self.sent_since = true;
     }
 
     /// The ping is due: returns whether to send a PINGREQ (not when one is still unanswered).
@@ -46,6 +52,7 @@ impl KeepAlive {
         };
         let now = Instant::now();
         self.ping_at = now + interval;
+        self.sent_since = false;
         if self.pong_deadline.is_some() {
             return false;
         }

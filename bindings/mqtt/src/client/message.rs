@@ -5,6 +5,9 @@ use crate::contract::MessageProperties;
 
 /// The PUBLISH (or will) properties that carry a message's own properties.
 pub fn to_properties(message: &MessageProperties) -> Properties {
+    if message.is_empty() {
+        return Properties::default();
+    }
     Properties::from(PropertySet {
         payload_format_indicator: message.payload_format,
         message_expiry_interval: message.message_expiry,
@@ -19,6 +22,9 @@ pub fn to_properties(message: &MessageProperties) -> Properties {
 /// A delivered PUBLISH's properties as the contract carries them. Subscription identifiers
 /// and topic aliases are the gateway's own business upstream and are left out.
 pub fn from_properties(properties: Properties) -> MessageProperties {
+    if properties.is_absent() {
+        return MessageProperties::default();
+    }
     let properties = properties.into_set();
     MessageProperties {
         payload_format: properties.payload_format_indicator,

@@ -172,13 +172,15 @@ impl Session {
         if payload.len() > limit {
             return self.reset_publish(key, reason::PACKET_TOO_LARGE);
         }
-        let Some(message) = extension.get::<MessageEx>() else {
+        // The only holder of the extension, as a rule: taking it moves the topic instead of
+        // copying it.
+        let Some(message) = extension.take::<MessageEx>() else {
             return self.reset_publish(key, reason::PROTOCOL_ERROR);
         };
         let topic = if message.topic.is_empty() {
             publish.topic.clone()
         } else {
-            message.topic.clone()
+            message.topic
         };
         if message.qos > self.limits.maximum_qos {
             return self.reset_publish(key, reason::QOS_NOT_SUPPORTED);

@@ -2,7 +2,7 @@
 //! stream and client subscription id, the requests waiting for their answers, and where a
 //! message from the broker goes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -55,14 +55,6 @@ pub struct Subscriptions {
     pub(super) retired: FxHashSet<u32>,
 }
 
-/// Where a message from the broker goes.
-pub enum Targets {
-    /// These streams, each with the client's subscription ids to report.
-    Streams(Vec<(u64, Vec<u32>)>),
-    /// No open subscription wanted it.
-    None,
-}
-
 impl Subscriptions {
     pub(super) fn allocate_identifier(&mut self) -> u32 {
         loop {
@@ -77,13 +69,20 @@ impl Subscriptions {
         }
     }
 
-    pub fn targets(&self, topic: &str, identifiers: &[u32], broker_has_ids: bool) -> Targets {
-        let mut targets: Vec<(u64, Vec<u32>)> = Vec::new();
+    /// Adds to `targets` the streams a message on `topic` goes to, each with the client's
+    /// subscription ids to report; adds none when no open subscription wants it.
+    pub fn targets(
+        &self,
+        topic: &str,
+        identifiers: &[u32],
+        broker_has_ids: bool,
+        targets: &mut VecDeque<(u64, Vec<u32>)>,
+    ) {
         let mut add = |group: &Group| {
             let index = match targets.iter().position(|(key, _)| *key == group.key) {
                 Some(index) => index,
                 None => {
-                    targets.push((group.key, Vec::new()));
+                    targets.push_back((group.key, Vec::new()));
                     targets.len() - 1
                 }
             };
@@ -105,11 +104,6 @@ impl Subscriptions {
                     add(group);
                 }
             }
-        }
-        if targets.is_empty() {
-            Targets::None
-        } else {
-            Targets::Streams(targets)
         }
     }
 

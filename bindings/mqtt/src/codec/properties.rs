@@ -133,12 +133,33 @@ impl Properties {
         self.0.as_deref().is_none_or(|set| *set == EMPTY)
     }
 
-    /// Reads a property length and the properties it covers.
+    /// No set was ever made: empty, and known so without looking at any property.
+    pub fn is_absent(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// Reads a property length and the properties it covers. Most packets have none, and then
+    /// nothing is made; otherwise the set is filled where it will live.
     pub(crate) fn decode(
         reader: &mut Reader,
         context: PropertyContext,
     ) -> Result<Self, DecodeError> {
-        PropertySet::decode(reader, context).map(Self::from)
+        let len = reader.variable_integer()?;
+        if len == 0 {
+            return Ok(Self(None));
+        }
+        let mut reader = reader.sub_reader(len as usize)?;
+        let mut set = Box::<PropertySet>::default();
+        set.decode_list(&mut reader, context)?;
+        Ok(Self(Some(set)))
+    }
+
+    /// Writes the property length followed by the properties.
+    pub(crate) fn encode(&self, sink: &mut impl Sink) -> Result<(), EncodeError> {
+        match self.0.as_deref() {
+            None => sink.put_variable_integer(0),
+            Some(set) => set.encode(sink),
+        }
     }
 }
 
@@ -174,14 +195,12 @@ fn non_zero_u16(property: u8, value: u16) -> Result<u16, DecodeError> {
 }
 
 impl PropertySet {
-    /// Reads a property length and the properties it covers.
-    pub(crate) fn decode(
+    /// Reads every property `reader` holds, the property length already read.
+    fn decode_list(
+        &mut self,
         reader: &mut Reader,
         context: PropertyContext,
-    ) -> Result<Self, DecodeError> {
-        let len = reader.variable_integer()?;
-        let mut reader = reader.sub_reader(len as usize)?;
-        let mut properties = PropertySet::default();
+    ) -> Result<(), DecodeError> {
         while !reader.is_empty() {
             let identifier = reader.variable_integer()?;
             let property =
@@ -196,9 +215,9 @@ impl PropertySet {
                     Err(DecodeError::UnknownProperty(identifier))
                 };
             }
-            properties.decode_one(&mut reader, property, context)?;
+            self.decode_one(reader, property, context)?;
         }
-        Ok(properties)
+        Ok(())
     }
 
     fn decode_one(
@@ -428,6 +447,44 @@ mod tests {
             std::mem::size_of::<Properties>(),
             std::mem::size_of::<usize>()
         );
+    }
+
+    #[test]
+    fn decoding_makes_a_set_only_for_properties_that_are_there() {
+        let mut none = Reader::new(Bytes::from_static(&[0x00, 0xAA]));
+        let decoded = Properties::decode(&mut none, PropertyContext::Publish).unwrap();
+        assert!(decoded.is_absent());
+        assert_eq!(none.remaining(), 1, "the property length alone was read");
+
+        // Subscription Identifier 5, then Topic Alias 2.
+        let bytes = [0x05, 0x0B, 0x05, 0x23, 0x00, 0x02, 0xAA];
+        let mut some = Reader::new(Bytes::copy_from_slice(&bytes));
+        let decoded = Properties::decode(&mut some, PropertyContext::Publish).unwrap();
+        assert_eq!(decoded.subscription_identifiers, vec![5]);
+        assert_eq!(decoded.topic_alias, Some(2));
+        assert_eq!(some.remaining(), 1);
+
+        let mut duplicate = Reader::new(Bytes::from_static(&[
+            0x06, 0x23, 0x00, 0x02, 0x23, 0x00, 0x03,
+        ]));
+        assert_eq!(
+            Properties::decode(&mut duplicate, PropertyContext::Publish).unwrap_err(),
+            DecodeError::DuplicateProperty(id::TOPIC_ALIAS)
+        );
+    }
+
+    #[test]
+    fn absent_properties_encode_as_a_zero_length() {
+        let mut out = bytes::BytesMut::new();
+        Properties::default().encode(&mut out).unwrap();
+        assert_eq!(&out[..], &[0x00]);
+        let set = Properties::from(PropertySet {
+            topic_alias: Some(2),
+            ..PropertySet::default()
+        });
+        let mut out = bytes::BytesMut::new();
+        set.encode(&mut out).unwrap();
+        assert_eq!(&out[..], &[0x03, 0x23, 0x00, 0x02]);
     }
 
     #[test]

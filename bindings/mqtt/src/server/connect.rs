@@ -316,6 +316,9 @@ fn will_message(will: &crate::codec::Will) -> WillMessage {
 
 /// The message properties of a PUBLISH or will, as the contract carries them.
 pub fn message_properties(properties: &Properties) -> MessageProperties {
+    if properties.is_absent() {
+        return MessageProperties::default();
+    }
     MessageProperties {
         payload_format: properties.payload_format_indicator,
         message_expiry: properties.message_expiry_interval,

@@ -251,13 +251,15 @@ impl Connection {
 
     /// Decodes and handles every complete packet buffered.
     async fn on_input(&mut self) -> Flow {
+        // One reading of the clock for every packet of a read: they arrived together.
+        let arrived = Instant::now();
         while !matches!(self.phase, Phase::AwaitSession { .. }) {
             let packet = match self.net.decode() {
                 Ok(Some(packet)) => packet,
                 Ok(None) => break,
                 Err(error) => return ControlFlow::Break(self.on_malformed(&error)),
             };
-            self.on_packet(packet).await?;
+            self.on_packet(packet, arrived).await?;
         }
         ControlFlow::Continue(())
     }
@@ -278,14 +280,14 @@ impl Connection {
         Ending::will(Some(error.reason_code()))
     }
 
-    async fn on_packet(&mut self, packet: Packet) -> Flow {
+    async fn on_packet(&mut self, packet: Packet, arrived: Instant) -> Flow {
         if self.phase == Phase::AwaitConnect {
             return match packet {
                 Packet::Connect(connect) => self.on_connect(*connect).await,
                 _ => ControlFlow::Break(Ending::quiet()),
             };
         }
-        self.last_packet = Instant::now();
+        self.last_packet = arrived;
         match packet {
             Packet::Publish(publish) => self.on_publish(publish).await,
             Packet::Puback(ack) => self.on_puback(&ack),

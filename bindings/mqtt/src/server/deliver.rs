@@ -250,6 +250,9 @@ fn publish_properties(
     properties: &crate::contract::MessageProperties,
     subscription_ids: Vec<u32>,
 ) -> Properties {
+    if properties.is_empty() && subscription_ids.is_empty() {
+        return Properties::default();
+    }
     Properties::from(PropertySet {
         payload_format_indicator: properties.payload_format,
         message_expiry_interval: properties.message_expiry,

@@ -93,7 +93,7 @@ impl Connection {
             return break_with(reason::IMPLEMENTATION_SPECIFIC_ERROR);
         };
         let message = MessageEx {
-            topic: publish.topic.clone(),
+            topic: std::mem::take(&mut publish.topic),
             qos: publish.qos,
             retain: publish.retain,
             packet_id: publish.packet_id.map(PacketId::get),
@@ -111,7 +111,7 @@ impl Connection {
             }
         };
         if let Role::Publish(state) = &mut stream.role {
-            state.last_used = Instant::now();
+            state.last_used = self.last_packet;
             if let Some(packet_id) = publish.packet_id {
                 state.pending.push_back(PendingAck {
                     end,
