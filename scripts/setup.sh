@@ -4,8 +4,9 @@
 #
 #   scripts/setup.sh            everything the test suite uses
 #   scripts/setup.sh run        only what `scripts/run.sh` needs
-#   scripts/setup.sh bench      what `scripts/bench.sh` needs: the broker, and socat for
-#                               `zilla-bench mqtt --socat`
+#   scripts/setup.sh bench      what `scripts/bench.sh` needs: the broker, socat for
+#                               `zilla-bench mqtt --socat`, and valgrind for
+#                               `scripts/instructions.sh`
 set -euo pipefail
 
 need_apt=()
@@ -21,7 +22,10 @@ apt_packages() {
   have openssl || need_apt+=(openssl)
   have python3 || need_apt+=(python3 python3-pip)
   [ -f /etc/ssl/certs/ca-certificates.crt ] || need_apt+=(ca-certificates)
-  if [ "${1:-}" = bench ]; then have socat || need_apt+=(socat); fi
+  if [ "${1:-}" = bench ]; then
+    have socat || need_apt+=(socat)
+    have valgrind || need_apt+=(valgrind)
+  fi
   if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]}"
     as_root apt-get update -qq
