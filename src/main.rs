@@ -8,11 +8,10 @@ use tracing_subscriber::EnvFilter;
 use zilla_gateway::commands::{self, start::Output, EXIT_CONFIG};
 use zilla_gateway::settings::{self, Overrides};
 
-/// Every message through the gateway allocates and frees a few small buffers (frames, their
-/// extensions, encoded packets) on the worker that handles it; mimalloc's per-thread free
-/// lists serve those in a fraction of the instructions the system allocator takes.
+mod allocator;
+
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
 
 #[derive(Parser)]
 #[command(
