@@ -74,3 +74,43 @@ impl KeepAlive {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[tokio::test(start_paused = true)]
+    async fn a_packet_sent_puts_the_ping_a_whole_interval_after_it() {
+        let start = Instant::now();
+        let mut keep_alive = KeepAlive::new(10);
+        assert_eq!(keep_alive.ping_at(), Some(start + 10 * SECOND));
+
+        tokio::time::advance(4 * SECOND).await;
+        keep_alive.sent();
+        keep_alive.sent();
+        assert_eq!(keep_alive.ping_at(), Some(start + 14 * SECOND));
+        assert_eq!(
+            keep_alive.ping_at(),
+            Some(start + 14 * SECOND),
+            "read once, it stays"
+        );
+
+        tokio::time::advance(10 * SECOND).await;
+        assert!(keep_alive.ping_due());
+        assert_eq!(keep_alive.ping_at(), Some(start + 24 * SECOND));
+        assert_eq!(keep_alive.pong_deadline(), Some(start + 19 * SECOND));
+        assert!(!keep_alive.ping_due(), "one PINGREQ unanswered at a time");
+        keep_alive.pong();
+        assert_eq!(keep_alive.pong_deadline(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_an_interval_nothing_is_ever_due() {
+        let mut keep_alive = KeepAlive::new(0);
+        keep_alive.sent();
+        assert_eq!(keep_alive.ping_at(), None);
+        assert!(!keep_alive.ping_due());
+    }
+}
