@@ -21,6 +21,7 @@
 # gets a fresh broker and, through the gateway, a fresh gateway, so no session outlives a pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/proxy-config.sh
 project="$PWD"
 
 suite="${1:-${PAHO_MQTT_TESTING:-}}"
@@ -93,31 +94,7 @@ start_gateway() {
     gateway_port="$(free_port)"
     local dir="$work/gateway-$gateway_port"
     mkdir -p "$dir"
-    cat > "$dir/zilla.yaml" <<EOF
-name: conformance
-bindings:
-  north_tcp_server:
-    type: tcp
-    kind: server
-    options:
-      host: 127.0.0.1
-      port: $gateway_port
-    exit: north_mqtt_server
-  north_mqtt_server:
-    type: mqtt
-    kind: server
-    exit: north_mqtt_client
-  north_mqtt_client:
-    type: mqtt
-    kind: client
-    exit: south_tcp_client
-  south_tcp_client:
-    type: tcp
-    kind: client
-    options:
-      host: 127.0.0.1
-      port: $broker_port
-EOF
+    proxy_config conformance "$gateway_port" "$broker_port" > "$dir/zilla.yaml"
     "$zilla" start -c "$dir/zilla.yaml" -P "zilla.engine.directory=$dir/engine" > "$dir/log" 2>&1 &
     pids+=($!)
     wait_for 15 test -e "$dir/engine/ready" || { cat "$dir/log" >&2; echo "conformance: the gateway did not start" >&2; exit 1; }

@@ -14,6 +14,7 @@
 # difference is divided by MESSAGES: what starting, connecting and stopping cost falls out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/proxy-config.sh
 messages=${1:-20000}
 version=${2:-mqttv311}
 warmup=1000
@@ -25,12 +26,7 @@ if [ -z "$binary" ]; then
   binary=target/release/zilla
 fi
 work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -62,6 +58,13 @@ exchange() {
   fi
 }
 
+# Stops a process with the signal that makes it exit in order (callgrind then writes its
+# results), and waits for it.
+stop() {
+  kill "-$1" "$2" 2>/dev/null || true
+  wait "$2" 2>/dev/null || true
+}
+
 # Total instructions of a callgrind output file.
 total() {
   awk '/^(summary|totals):/ { print $2; exit }' "$1"
@@ -76,71 +79,44 @@ broker_config() {
   echo "$config"
 }
 
-# Instructions of the broker, alone, for `count` messages.
-direct() {
+# Instructions of the broker, alone, for `count` messages. Each measurement is a subshell whose
+# processes go with it, also when it fails.
+direct() (
+  trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
   local count=$1 port out
   port=$(free_port)
   out="$work/mosquitto.$count"
   valgrind --tool=callgrind --callgrind-out-file="$out" /usr/sbin/mosquitto \
     -c "$(broker_config "$port")" >/dev/null 2>&1 &
   local broker=$!
-  pids+=("$broker")
   wait_port "$port"
   exchange "$port" "$count"
-  kill -INT "$broker"
-  wait "$broker" || true
+  stop INT "$broker"
   total "$out"
-}
+)
 
 # Instructions of the gateway, in front of a broker of its own, for `count` messages.
-through() {
+through() (
+  trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
   local count=$1 broker_port gateway_port out
   broker_port=$(free_port)
   gateway_port=$(free_port)
   out="$work/zilla.$count"
   /usr/sbin/mosquitto -c "$(broker_config "$broker_port")" >/dev/null 2>&1 &
   local broker=$!
-  pids+=("$broker")
   wait_port "$broker_port"
-  cat >"$work/zilla.yaml" <<EOF
-name: instructions
-bindings:
-  north_tcp_server:
-    type: tcp
-    kind: server
-    options:
-      host: 127.0.0.1
-      port: $gateway_port
-    exit: north_mqtt_server
-  north_mqtt_server:
-    type: mqtt
-    kind: server
-    exit: north_mqtt_client
-  north_mqtt_client:
-    type: mqtt
-    kind: client
-    exit: south_tcp_client
-  south_tcp_client:
-    type: tcp
-    kind: client
-    options:
-      host: 127.0.0.1
-      port: $broker_port
-EOF
+  proxy_config instructions "$gateway_port" "$broker_port" >"$work/zilla.yaml"
   rm -rf "$work/engine"
   valgrind --tool=callgrind --callgrind-out-file="$out" "$binary" start \
     -c "$work/zilla.yaml" -P "zilla.engine.directory=$work/engine" \
     -P zilla.engine.workers=1 >/dev/null 2>&1 &
   local gateway=$!
-  pids+=("$gateway")
   wait_port "$gateway_port"
   exchange "$gateway_port" "$count"
-  kill -TERM "$gateway"
-  wait "$gateway" || true
-  kill -TERM "$broker"
-  wait "$broker" || true
+  stop TERM "$gateway"
+  stop TERM "$broker"
   total "$out"
-}
+)
 
 per_message() {
   echo $((($2 - $1) / messages))
