@@ -8,9 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::json;
 use server_support::*;
-use zilla_binding_mqtt::codec::{
-    reason, Packet, Properties, PropertySet, Publish, PublishAck, QoS,
-};
+use zilla_binding_mqtt::codec::{reason, Packet, Properties, Publish, PublishAck, QoS};
 use zilla_binding_mqtt::contract::{PublishFlushEx, SessionAcceptedEx};
 use zilla_engine::frame::{Extension, Frame};
 
@@ -169,10 +167,7 @@ async fn topic_aliases_resolve_and_an_alias_over_the_maximum_is_refused() {
             retain: false,
             topic: topic.to_owned(),
             packet_id: None,
-            properties: Properties::from(PropertySet {
-                topic_alias: Some(alias),
-                ..PropertySet::default()
-            }),
+            properties: Properties::default().with_topic_alias(alias),
             payload: Bytes::from_static(b"x"),
         })
     };

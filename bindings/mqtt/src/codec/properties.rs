@@ -33,7 +33,6 @@ pub struct PropertySet {
     pub reason_string: Option<String>,
     pub receive_maximum: Option<u16>,
     pub topic_alias_maximum: Option<u16>,
-    pub topic_alias: Option<u16>,
     /// 0 or 1.
     pub maximum_qos: Option<u8>,
     pub retain_available: Option<bool>,
@@ -44,12 +43,18 @@ pub struct PropertySet {
     pub shared_subscription_available: Option<bool>,
 }
 
-/// The properties of a packet, as [`PropertySet`] but only a pointer in size, and nothing on the
-/// heap while there are none, as on nearly every PUBLISH and acknowledgement: packets are moved
-/// through several hands each, and most of a packet's size was its properties. Reading an absent
-/// set reads an empty one; the first write makes one.
+/// The properties of a packet: the Topic Alias, and the others as a [`PropertySet`] that is
+/// only a pointer in size and nothing on the heap while there are none, as on nearly every
+/// PUBLISH and acknowledgement: packets are moved through several hands each, and most of a
+/// packet's size was its properties. Reading an absent set reads an empty one; the first write
+/// makes one. The Topic Alias is kept beside the set because it is the one property that PUBLISH
+/// packets between the gateway and an MQTT 5 peer carry over and over, and setting it must not
+/// cost a set.
 #[derive(Clone, Default)]
-pub struct Properties(Option<Box<PropertySet>>);
+pub struct Properties {
+    pub topic_alias: Option<u16>,
+    set: Option<Box<PropertySet>>,
+}
 
 impl PropertySet {
     const EMPTY: PropertySet = PropertySet {
@@ -72,7 +77,6 @@ impl PropertySet {
         reason_string: None,
         receive_maximum: None,
         topic_alias_maximum: None,
-        topic_alias: None,
         maximum_qos: None,
         retain_available: None,
         user_properties: Vec::new(),
@@ -89,29 +93,28 @@ impl std::ops::Deref for Properties {
     type Target = PropertySet;
 
     fn deref(&self) -> &PropertySet {
-        self.0.as_deref().unwrap_or(&EMPTY)
+        self.set.as_deref().unwrap_or(&EMPTY)
     }
 }
 
 impl std::ops::DerefMut for Properties {
     fn deref_mut(&mut self) -> &mut PropertySet {
-        self.0.get_or_insert_with(Default::default)
+        self.set.get_or_insert_with(Default::default)
     }
 }
 
 impl From<PropertySet> for Properties {
     fn from(set: PropertySet) -> Self {
-        if set == EMPTY {
-            Self(None)
-        } else {
-            Self(Some(Box::new(set)))
+        Self {
+            topic_alias: None,
+            set: (set != EMPTY).then(|| Box::new(set)),
         }
     }
 }
 
 impl PartialEq for Properties {
     fn eq(&self, other: &Self) -> bool {
-        **self == **other
+        self.topic_alias == other.topic_alias && **self == **other
     }
 }
 
@@ -119,46 +122,90 @@ impl Eq for Properties {}
 
 impl std::fmt::Debug for Properties {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(alias) = self.topic_alias {
+            write!(f, "topic_alias: {alias}, ")?;
+        }
         PropertySet::fmt(self, f)
     }
 }
 
 impl Properties {
-    /// The set itself, to move its values out.
+    /// These properties with a Topic Alias.
+    pub fn with_topic_alias(mut self, alias: u16) -> Self {
+        self.topic_alias = Some(alias);
+        self
+    }
+
+    /// The set itself, to move its values out (the Topic Alias is not in it).
     pub fn into_set(self) -> PropertySet {
-        self.0.map(|set| *set).unwrap_or_default()
+        self.set.map(|set| *set).unwrap_or_default()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.as_deref().is_none_or(|set| *set == EMPTY)
+        self.topic_alias.is_none() && self.set.as_deref().is_none_or(|set| *set == EMPTY)
     }
 
-    /// No set was ever made: empty, and known so without looking at any property.
+    /// Nothing was ever set: empty, and known so without looking at any property.
     pub fn is_absent(&self) -> bool {
-        self.0.is_none()
+        self.topic_alias.is_none() && self.set.is_none()
     }
 
     /// Reads a property length and the properties it covers. Most packets have none, and then
-    /// nothing is made; otherwise the set is filled where it will live.
+    /// nothing is made; otherwise the set is made only for properties other than the Topic
+    /// Alias, and filled where it will live.
     pub(crate) fn decode(
         reader: &mut Reader,
         context: PropertyContext,
     ) -> Result<Self, DecodeError> {
         let len = reader.variable_integer()?;
+        let mut properties = Self::default();
         if len == 0 {
-            return Ok(Self(None));
+            return Ok(properties);
         }
         let mut reader = reader.sub_reader(len as usize)?;
-        let mut set = Box::<PropertySet>::default();
-        set.decode_list(&mut reader, context)?;
-        Ok(Self(Some(set)))
+        while !reader.is_empty() {
+            let identifier = reader.variable_integer()?;
+            let property =
+                u8::try_from(identifier).map_err(|_| DecodeError::UnknownProperty(identifier))?;
+            if !context.allows(property) {
+                return if property == id::USER_PROPERTY || is_known(property) {
+                    Err(DecodeError::PropertyNotAllowed {
+                        id: property,
+                        context: context.name(),
+                    })
+                } else {
+                    Err(DecodeError::UnknownProperty(identifier))
+                };
+            }
+            if property == id::TOPIC_ALIAS {
+                let value = reader.u16()?;
+                if value == 0 {
+                    return Err(DecodeError::InvalidTopicAlias);
+                }
+                set_once(&mut properties.topic_alias, property, value)?;
+            } else {
+                properties.decode_one(&mut reader, property, context)?;
+            }
+        }
+        Ok(properties)
     }
 
     /// Writes the property length followed by the properties.
     pub(crate) fn encode(&self, sink: &mut impl Sink) -> Result<(), EncodeError> {
-        match self.0.as_deref() {
-            None => sink.put_variable_integer(0),
-            Some(set) => set.encode(sink),
+        if self.is_absent() {
+            return sink.put_variable_integer(0);
+        }
+        let mut counter = Counter::default();
+        self.encode_list(&mut counter)?;
+        sink.put_variable_integer(length_value(counter.len)?)?;
+        self.encode_list(sink)
+    }
+
+    fn encode_list(&self, sink: &mut impl Sink) -> Result<(), EncodeError> {
+        put_u16(sink, id::TOPIC_ALIAS, self.topic_alias);
+        match self.set.as_deref() {
+            Some(set) => set.encode_list(sink),
+            None => Ok(()),
         }
     }
 }
@@ -195,31 +242,6 @@ fn non_zero_u16(property: u8, value: u16) -> Result<u16, DecodeError> {
 }
 
 impl PropertySet {
-    /// Reads every property `reader` holds, the property length already read.
-    fn decode_list(
-        &mut self,
-        reader: &mut Reader,
-        context: PropertyContext,
-    ) -> Result<(), DecodeError> {
-        while !reader.is_empty() {
-            let identifier = reader.variable_integer()?;
-            let property =
-                u8::try_from(identifier).map_err(|_| DecodeError::UnknownProperty(identifier))?;
-            if !context.allows(property) {
-                return if property == id::USER_PROPERTY || is_known(property) {
-                    Err(DecodeError::PropertyNotAllowed {
-                        id: property,
-                        context: context.name(),
-                    })
-                } else {
-                    Err(DecodeError::UnknownProperty(identifier))
-                };
-            }
-            self.decode_one(reader, property, context)?;
-        }
-        Ok(())
-    }
-
     fn decode_one(
         &mut self,
         reader: &mut Reader,
@@ -280,13 +302,6 @@ impl PropertySet {
                 set_once(&mut self.receive_maximum, p, value)
             }
             id::TOPIC_ALIAS_MAXIMUM => set_once(&mut self.topic_alias_maximum, p, reader.u16()?),
-            id::TOPIC_ALIAS => {
-                let value = reader.u16()?;
-                if value == 0 {
-                    return Err(DecodeError::InvalidTopicAlias);
-                }
-                set_once(&mut self.topic_alias, p, value)
-            }
             id::MAXIMUM_QOS => {
                 let value = at_most_one(p, reader.u8()?)?;
                 set_once(&mut self.maximum_qos, p, value)
@@ -322,14 +337,6 @@ impl PropertySet {
             }
             other => Err(DecodeError::UnknownProperty(u32::from(other))),
         }
-    }
-
-    /// Writes the property length followed by the properties.
-    pub(crate) fn encode(&self, sink: &mut impl Sink) -> Result<(), EncodeError> {
-        let mut counter = Counter::default();
-        self.encode_list(&mut counter)?;
-        sink.put_variable_integer(length_value(counter.len)?)?;
-        self.encode_list(sink)
     }
 
     fn encode_list(&self, sink: &mut impl Sink) -> Result<(), EncodeError> {
@@ -373,7 +380,6 @@ impl PropertySet {
         put_string(sink, id::REASON_STRING, self.reason_string.as_deref())?;
         put_u16(sink, id::RECEIVE_MAXIMUM, self.receive_maximum);
         put_u16(sink, id::TOPIC_ALIAS_MAXIMUM, self.topic_alias_maximum);
-        put_u16(sink, id::TOPIC_ALIAS, self.topic_alias);
         put_u8(sink, id::MAXIMUM_QOS, self.maximum_qos);
         put_u8(
             sink,
@@ -438,23 +444,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn absent_properties_read_as_empty_and_cost_a_pointer() {
+    fn absent_properties_read_as_empty_and_cost_two_words() {
         let properties = Properties::default();
         assert!(properties.is_empty());
         assert_eq!(properties.receive_maximum, None);
         assert!(properties.user_properties.is_empty());
         assert_eq!(
             std::mem::size_of::<Properties>(),
-            std::mem::size_of::<usize>()
+            2 * std::mem::size_of::<usize>()
         );
     }
 
     #[test]
-    fn decoding_makes_a_set_only_for_properties_that_are_there() {
+    fn decoding_makes_a_set_only_for_properties_that_need_one() {
         let mut none = Reader::new(Bytes::from_static(&[0x00, 0xAA]));
         let decoded = Properties::decode(&mut none, PropertyContext::Publish).unwrap();
         assert!(decoded.is_absent());
         assert_eq!(none.remaining(), 1, "the property length alone was read");
+
+        let mut alias = Reader::new(Bytes::from_static(&[0x03, 0x23, 0x00, 0x02]));
+        let decoded = Properties::decode(&mut alias, PropertyContext::Publish).unwrap();
+        assert_eq!(decoded.topic_alias, Some(2));
+        assert!(decoded.set.is_none(), "a Topic Alias alone makes no set");
 
         // Subscription Identifier 5, then Topic Alias 2.
         let bytes = [0x05, 0x0B, 0x05, 0x23, 0x00, 0x02, 0xAA];
@@ -471,20 +482,40 @@ mod tests {
             Properties::decode(&mut duplicate, PropertyContext::Publish).unwrap_err(),
             DecodeError::DuplicateProperty(id::TOPIC_ALIAS)
         );
+        let mut zero = Reader::new(Bytes::from_static(&[0x03, 0x23, 0x00, 0x00]));
+        assert_eq!(
+            Properties::decode(&mut zero, PropertyContext::Publish).unwrap_err(),
+            DecodeError::InvalidTopicAlias
+        );
+        let mut misplaced = Reader::new(Bytes::from_static(&[0x03, 0x23, 0x00, 0x02]));
+        assert!(matches!(
+            Properties::decode(&mut misplaced, PropertyContext::Connect).unwrap_err(),
+            DecodeError::PropertyNotAllowed { .. }
+        ));
     }
 
     #[test]
-    fn absent_properties_encode_as_a_zero_length() {
+    fn properties_encode_with_their_length_and_none_as_a_zero_length() {
         let mut out = bytes::BytesMut::new();
         Properties::default().encode(&mut out).unwrap();
         assert_eq!(&out[..], &[0x00]);
-        let set = Properties::from(PropertySet {
-            topic_alias: Some(2),
+
+        let alias = Properties::default().with_topic_alias(2);
+        let mut out = bytes::BytesMut::new();
+        alias.encode(&mut out).unwrap();
+        assert_eq!(&out[..], &[0x03, 0x23, 0x00, 0x02]);
+
+        let mut both = Properties::from(PropertySet {
+            subscription_identifiers: vec![5],
             ..PropertySet::default()
         });
+        both.topic_alias = Some(2);
         let mut out = bytes::BytesMut::new();
-        set.encode(&mut out).unwrap();
-        assert_eq!(&out[..], &[0x03, 0x23, 0x00, 0x02]);
+        both.encode(&mut out).unwrap();
+        let mut reader = Reader::new(out.freeze());
+        let decoded = Properties::decode(&mut reader, PropertyContext::Publish).unwrap();
+        assert_eq!(decoded, both);
+        assert!(reader.is_empty());
     }
 
     #[test]
@@ -492,17 +523,21 @@ mod tests {
         let mut properties = Properties::default();
         // A write through the pointer, as packet handling does it.
         let set: &mut PropertySet = &mut properties;
-        set.topic_alias = Some(3);
+        set.receive_maximum = Some(3);
         assert!(!properties.is_empty());
-        assert_eq!(properties.into_set().topic_alias, Some(3));
+        assert_eq!(properties.into_set().receive_maximum, Some(3));
 
         let mut emptied = Properties::from(PropertySet {
-            topic_alias: Some(3),
+            receive_maximum: Some(3),
             ..PropertySet::default()
         });
-        emptied.topic_alias = None;
+        emptied.receive_maximum = None;
         assert!(emptied.is_empty());
         assert_eq!(emptied, Properties::default());
-        assert_eq!(Properties::from(PropertySet::default()).0, None);
+        assert_eq!(Properties::from(PropertySet::default()).set, None);
+
+        let aliased = Properties::default().with_topic_alias(1);
+        assert!(!aliased.is_empty() && !aliased.is_absent());
+        assert_ne!(aliased, Properties::default());
     }
 }

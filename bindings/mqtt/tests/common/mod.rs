@@ -151,14 +151,14 @@ pub fn all_packets(version: ProtocolVersion) -> Vec<Packet> {
                 Properties::from(PropertySet {
                     payload_format_indicator: Some(0),
                     message_expiry_interval: Some(10),
-                    topic_alias: Some(3),
                     response_topic: Some("r".into()),
                     correlation_data: Some(Bytes::from_static(b"c")),
                     subscription_identifiers: vec![1, 268_435_455],
                     content_type: Some("json".into()),
                     user_properties: user_properties(),
                     ..PropertySet::default()
-                }),
+                })
+                .with_topic_alias(3),
             ),
             payload: Bytes::new(),
         }),
