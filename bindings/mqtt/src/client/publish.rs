@@ -172,8 +172,8 @@ impl Session {
         if payload.len() > limit {
             return self.reset_publish(key, reason::PACKET_TOO_LARGE);
         }
-        // The only holder of the extension, as a rule: taking it moves the topic instead of
-        // copying it.
+        // The mqtt server hands the extension over without keeping a reference (`send_message`),
+        // so taking it moves the topic instead of copying it.
         let Some(message) = extension.take::<MessageEx>() else {
             return self.reset_publish(key, reason::PROTOCOL_ERROR);
         };

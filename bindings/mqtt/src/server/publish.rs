@@ -290,7 +290,9 @@ pub async fn send_message(
     message: MessageEx,
 ) -> Result<u64, Reset> {
     let total = payload.len();
-    let extension = Extension::new(message);
+    // Moved into the first frame, so that the next hop holds the only reference and can take
+    // the message apart instead of copying it.
+    let mut extension = Extension::new(message);
     let mut rest = payload;
     let mut first = true;
     loop {
@@ -308,11 +310,7 @@ pub async fn send_message(
             length: first.then_some(total),
             budget_id: 0,
             payload: rest.slice(..size),
-            extension: if first {
-                extension.clone()
-            } else {
-                Extension::none()
-            },
+            extension: std::mem::replace(&mut extension, Extension::none()),
         };
         match tx.data(data) {
             Ok(end) if last => return Ok(end),
