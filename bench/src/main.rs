@@ -13,6 +13,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use zilla_binding_mqtt::codec::QoS;
 
+use report::Spent;
+
 #[derive(Parser)]
 #[command(about = "Benchmarks the gateway beside the alternative, in the same run")]
 struct Cli {
@@ -122,6 +124,11 @@ struct MqttOptions {
     /// of the publisher's connection.
     #[arg(long, default_value_t = 1)]
     topics: u32,
+    /// How publishers pace the latency step: `spread` sends each message at its own time,
+    /// `1 / rate` apart; `tick` sends what fell due once a millisecond, so each message also
+    /// waits behind the rest of its millisecond's burst. Searches for the maxima always tick.
+    #[arg(long, default_value_t = mqtt::Pacing::Spread)]
+    latency_pacing: mqtt::Pacing,
     /// Measure latency and cost at this offered rate only, without searching for the maxima.
     #[arg(long)]
     rate: Option<u64>,
@@ -248,13 +255,19 @@ async fn measure_mqtt(
             search_steps: options.search_steps,
             in_flight: options.in_flight.max(1),
             topics: options.topics.max(1),
+            pacing: mqtt::Pacing::Tick,
+        };
+        let latency_load = mqtt::Load {
+            pacing: options.latency_pacing,
+            ..load.clone()
         };
         let rounds = options.rounds as usize;
         if let Some(rate) = options.rate {
-            let measured = measure_rounds(broker, gateway, &load, rate, rounds, &clock).await?;
+            let measured =
+                measure_rounds(broker, gateway, &latency_load, rate, rounds, &clock).await?;
             match measured.as_slice() {
-                [single] => report::mqtt_at_rate(&load, column(options), single),
-                _ => report::mqtt_at_rate_rounds(&load, column(options), &measured),
+                [single] => report::mqtt_at_rate(&latency_load, column(options), single),
+                _ => report::mqtt_at_rate_rounds(&latency_load, column(options), &measured),
             }
             continue;
         }
@@ -269,16 +282,16 @@ async fn measure_mqtt(
         }
         let direct_max = report::median_rate(maxima.iter().map(|round| round.direct.as_ref()));
         let rate = direct_max.map_or(1_000, |max| max / 2).max(100);
-        let measured = measure_rounds(broker, gateway, &load, rate, rounds, &clock).await?;
+        let measured = measure_rounds(broker, gateway, &latency_load, rate, rounds, &clock).await?;
         match (maxima.as_slice(), measured.as_slice()) {
             ([maxima], [single]) => report::mqtt(
-                &load,
+                &latency_load,
                 column(options),
                 maxima.direct.as_ref(),
                 maxima.through.as_ref(),
                 single,
             ),
-            _ => report::mqtt_rounds(&load, column(options), &maxima, &measured),
+            _ => report::mqtt_rounds(&latency_load, column(options), &maxima, &measured),
         }
     }
     Ok(())
@@ -355,25 +368,35 @@ async fn measure_cost(
     order: Order,
     clock: &mqtt::Clock,
 ) -> anyhow::Result<report::AtRate> {
+    // The load clients run in this process: on a machine with few cores their CPU time is
+    // taken from the same cores as the broker's and the gateway's.
+    let clients = || usage::Usage::of(Some(std::process::id()));
     let direct = async {
-        let before = broker.usage();
+        let (before, clients_before) = (broker.usage(), clients());
         let step = mqtt::measure_at("direct", broker.address(), load, rate, clock).await?;
-        anyhow::Ok((step, broker.usage().since(before)))
+        let spent = Spent {
+            broker: broker.usage().since(before),
+            gateway: usage::Usage::default(),
+            clients: clients().since(clients_before),
+        };
+        anyhow::Ok((step, spent))
     };
     let through = async {
-        let (broker_before, gateway_before) = (broker.usage(), gateway.usage());
+        let before = (broker.usage(), gateway.usage(), clients());
         let step = mqtt::measure_at("gateway", gateway.address(), load, rate, clock).await?;
-        let broker_spent = broker.usage().since(broker_before);
-        anyhow::Ok((step, broker_spent, gateway.usage().since(gateway_before)))
+        let spent = Spent {
+            broker: broker.usage().since(before.0),
+            gateway: gateway.usage().since(before.1),
+            clients: clients().since(before.2),
+        };
+        anyhow::Ok((step, spent))
     };
-    let ((direct, direct_usage), (through, broker_spent, gateway_spent)) =
-        order.run(direct, through).await?;
+    let ((direct, direct_spent), (through, through_spent)) = order.run(direct, through).await?;
     Ok(report::AtRate {
         direct,
         through,
-        direct_usage,
-        through_broker_usage: broker_spent,
-        through_gateway_usage: gateway_spent,
+        direct_spent,
+        through_spent,
     })
 }
 
@@ -440,6 +463,7 @@ async fn measure_mqtt_tls(
             search_steps: 4,
             in_flight: 100,
             topics: 1,
+            pacing: mqtt::Pacing::Tick,
         };
         let through_tcp = mqtt::find_max("tcp", plain, &load, &clock).await?;
         let through_tls = mqtt::find_max("tls", secured.clone(), &load, &clock).await?;

@@ -9,8 +9,10 @@
 
 pub(crate) mod broker;
 mod clients;
+mod pacer;
 mod search;
 
 pub use broker::{proxy_config, relay_config, Mosquitto};
 pub use clients::Target;
+pub use pacer::Pacing;
 pub use search::{find_max, measure_at, Clock, Load, Step};

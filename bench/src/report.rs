@@ -57,11 +57,17 @@ pub fn echo(load: &Load, direct: &EchoResult, through: &EchoResult) {
 pub struct AtRate {
     pub direct: mqtt::Step,
     pub through: mqtt::Step,
-    /// The broker, serving the clients itself.
-    pub direct_usage: Usage,
-    /// The broker, serving the gateway.
-    pub through_broker_usage: Usage,
-    pub through_gateway_usage: Usage,
+    pub direct_spent: Spent,
+    pub through_spent: Spent,
+}
+
+/// What each process spent during one step: the gateway's is zero straight to the broker.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Spent {
+    pub broker: Usage,
+    pub gateway: Usage,
+    /// The benchmark's own load clients.
+    pub clients: Usage,
 }
 
 /// One QoS: the maximum rates, then the latency and cost at half the direct maximum.
@@ -248,7 +254,14 @@ fn mqtt_comparison_heading(load: &mqtt::Load, through_column: &str) {
     } else {
         format!(", at most {} unacknowledged per publisher", load.in_flight)
     };
-    mqtt_heading(load, "", &in_flight, ("direct (Mosquitto)", through_column));
+    let pacing = match load.pacing {
+        mqtt::Pacing::Tick => "in bursts once a millisecond",
+        mqtt::Pacing::Spread => "one message at a time, 1/rate apart",
+    };
+    let paced = format!(
+        "{in_flight}; maxima searched with bursts once a millisecond, latency published {pacing}"
+    );
+    mqtt_heading(load, "", &paced, ("direct (Mosquitto)", through_column));
 }
 
 fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {
@@ -262,32 +275,47 @@ fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {
         us(through.p50) - us(direct.p50)
     );
     // Charged per delivered message: what one subscriber receiving one message cost.
-    let per_message = |usage: Usage, step: &mqtt::Step| {
-        let messages = step.delivered.max(1) as f64;
-        let runs = usage.runs.map(|runs| runs as f64 / messages);
-        (us(usage.cpu) / messages, runs)
-    };
-    let (direct_cpu, direct_runs) = per_message(measured.direct_usage, direct);
-    let (broker_cpu, broker_runs) = per_message(measured.through_broker_usage, through);
-    let (gateway_cpu, gateway_runs) = per_message(measured.through_gateway_usage, through);
+    let per = |value: f64, step: &mqtt::Step| value / step.delivered.max(1) as f64;
+    let cpu = |usage: Usage, step| per(us(usage.cpu), step);
+    let waited = |usage: Usage, step| usage.waited.map(|waited| per(us(waited), step));
+    let runs = |usage: Usage, step| usage.runs.map(|runs| per(runs as f64, step));
+    let (before, after) = (&measured.direct_spent, &measured.through_spent);
     wide_row(
         "  CPU µs per message",
-        direct_cpu,
-        broker_cpu + gateway_cpu,
+        cpu(before.broker, direct),
+        cpu(after.broker, through) + cpu(after.gateway, through),
         2,
     );
-    println!(
-        "{:<30} {:>20} {:>20.2}",
-        "    of which the gateway", "", gateway_cpu
+    gateway_row("    of which the gateway", cpu(after.gateway, through));
+    gateway_row("      in user space", per(us(after.gateway.user), through));
+    wide_row(
+        "  load clients' CPU µs/msg",
+        cpu(before.clients, direct),
+        cpu(after.clients, through),
+        2,
     );
-    let gateway_user = us(measured.through_gateway_usage.user) / through.delivered.max(1) as f64;
-    println!(
-        "{:<30} {:>20} {:>20.2}",
-        "      in user space", "", gateway_user
-    );
-    let direct_runs = direct_runs.unwrap_or(0.0);
-    let broker_runs = broker_runs.unwrap_or(0.0);
-    match gateway_runs {
+    match (
+        waited(before.broker, direct),
+        waited(after.broker, through),
+        waited(after.gateway, through),
+    ) {
+        (Some(direct_waited), Some(broker_waited), Some(gateway_waited)) => {
+            wide_row(
+                "  waited for a CPU, µs/msg",
+                direct_waited,
+                broker_waited + gateway_waited,
+                2,
+            );
+            gateway_row("    of which the gateway", gateway_waited);
+        }
+        (Some(direct_waited), Some(broker_waited), None) => {
+            wide_row("  broker waited for a CPU", direct_waited, broker_waited, 2);
+        }
+        _ => {}
+    }
+    let direct_runs = runs(before.broker, direct).unwrap_or(0.0);
+    let broker_runs = runs(after.broker, through).unwrap_or(0.0);
+    match runs(after.gateway, through) {
         Some(gateway_runs) => {
             wide_row(
                 "  wakeups per message",
@@ -295,10 +323,7 @@ fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {
                 broker_runs + gateway_runs,
                 2,
             );
-            println!(
-                "{:<30} {:>20} {:>20.2}",
-                "    of which the gateway", "", gateway_runs
-            );
+            gateway_row("    of which the gateway", gateway_runs);
         }
         None => {
             wide_row("  broker wakeups per message", direct_runs, broker_runs, 2);
@@ -315,6 +340,11 @@ fn at_rate_rows(load: &mqtt::Load, measured: &AtRate) {
             );
         }
     }
+}
+
+/// A figure only the gateway's column has.
+fn gateway_row(label: &str, value: f64) {
+    println!("{label:<30} {:>20} {value:>20.2}", "");
 }
 
 fn wide_row(label: &str, direct: f64, through: f64, decimals: usize) {

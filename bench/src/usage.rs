@@ -1,5 +1,6 @@
-//! What a child process spent: CPU time (and how much of it in user space) and times scheduled
-//! onto a CPU, over all its threads, read from /proc so a step can be charged per message.
+//! What a process spent: CPU time (and how much of it in user space), times scheduled onto a
+//! CPU and time spent waiting for one, over all its threads, read from /proc so a step can be
+//! charged per message.
 
 use std::time::Duration;
 
@@ -11,6 +12,9 @@ pub struct Usage {
     /// Times a thread was put on a CPU: about one per wakeup, each costing a context switch.
     /// None where they cannot be told (processes that ended take theirs with them).
     pub runs: Option<u64>,
+    /// Time its threads were ready to run but waited for a CPU: on a machine with fewer cores
+    /// than busy processes, part of every message's latency. None where it cannot be told.
+    pub waited: Option<Duration>,
 }
 
 impl Usage {
@@ -19,11 +23,12 @@ impl Usage {
         let Some(pid) = pid else {
             return Self::default();
         };
-        let (cpu, runs) = schedstat(pid);
+        let threads = schedstat(pid);
         Self {
-            cpu: Duration::from_nanos(cpu),
+            cpu: Duration::from_nanos(threads.cpu),
             user: from_ticks(user_ticks(pid)),
-            runs: Some(runs),
+            runs: Some(threads.runs),
+            waited: Some(Duration::from_nanos(threads.waited)),
         }
     }
 
@@ -44,6 +49,7 @@ impl Usage {
         usage.cpu += from_ticks(ended.user + ended.system);
         usage.user += from_ticks(ended.user);
         usage.runs = None;
+        usage.waited = None;
         usage
     }
 
@@ -56,15 +62,30 @@ impl Usage {
                 .runs
                 .zip(earlier.runs)
                 .map(|(now, before)| now.saturating_sub(before)),
+            waited: self
+                .waited
+                .zip(earlier.waited)
+                .map(|(now, before)| now.saturating_sub(before)),
         }
     }
 }
 
-/// Nanoseconds on CPU and times scheduled, summed over the threads: the first and third fields
-/// of each thread's schedstat (unlike /proc/PID/stat, not rounded to clock ticks).
-fn schedstat(pid: u32) -> (u64, u64) {
+/// A process's threads' schedstat fields, summed.
+#[derive(Default)]
+struct Scheduled {
+    /// Nanoseconds on a CPU.
+    cpu: u64,
+    /// Nanoseconds ready to run, waiting for a CPU.
+    waited: u64,
+    /// Times put on a CPU.
+    runs: u64,
+}
+
+/// The three fields of each thread's schedstat (unlike /proc/PID/stat, not rounded to clock
+/// ticks), summed over the threads.
+fn schedstat(pid: u32) -> Scheduled {
     let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return (0, 0);
+        return Scheduled::default();
     };
     threads
         .flatten()
@@ -73,12 +94,16 @@ fn schedstat(pid: u32) -> (u64, u64) {
             let mut fields = line
                 .split_whitespace()
                 .map(|field| field.parse::<u64>().ok());
-            let cpu = fields.next()??;
-            let runs = fields.nth(1)??;
-            Some((cpu, runs))
+            Some(Scheduled {
+                cpu: fields.next()??,
+                waited: fields.next()??,
+                runs: fields.next()??,
+            })
         })
-        .fold((0, 0), |(cpu, runs), (more_cpu, more_runs)| {
-            (cpu + more_cpu, runs + more_runs)
+        .fold(Scheduled::default(), |total, thread| Scheduled {
+            cpu: total.cpu + thread.cpu,
+            waited: total.waited + thread.waited,
+            runs: total.runs + thread.runs,
         })
 }
 

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
+use super::pacer::{Pacer, Pacing};
 use anyhow::{bail, Context};
 use bytes::{BufMut, Bytes, BytesMut};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use zilla_binding_mqtt::codec::{
@@ -24,6 +25,7 @@ const VERSION: ProtocolVersion = ProtocolVersion::V3_1_1;
 const MAX_PACKET: usize = 1 << 20;
 /// Run id, publisher, sequence number, send time.
 pub(super) const HEADER: usize = 4 + 4 + 8 + 8;
+/// How often a publisher waiting for acknowledgements looks again.
 const TICK: Duration = Duration::from_millis(1);
 /// How late after the step a publisher may still send the rest of its quota; later than that
 /// it fell behind.
@@ -95,6 +97,7 @@ pub(super) struct Plan {
     pub(super) size: usize,
     /// PUBLISHes per second from this publisher.
     pub(super) rate: f64,
+    pub(super) pacing: Pacing,
     pub(super) quota: u64,
     pub(super) in_flight: u64,
     pub(super) topics: u32,
@@ -103,7 +106,7 @@ pub(super) struct Plan {
     pub(super) deadline: Instant,
 }
 
-/// Publishes `plan.quota` messages paced at `plan.rate`, in bursts once a tick, keeping at most
+/// Publishes `plan.quota` messages paced at `plan.rate` as `plan.pacing` says, keeping at most
 /// `plan.in_flight` unacknowledged at QoS 1. Returns how many it sent and the connection, which
 /// stays open until the subscribers are done so nothing it sent is cut off.
 pub(super) async fn publish(
@@ -144,11 +147,10 @@ pub(super) async fn publish(
             .collect(),
     };
     let mut out = BytesMut::with_capacity(64 * 1024);
-    let mut ticks = tokio::time::interval_at(plan.start, TICK);
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut pacer = Pacer::new(plan.pacing, plan.rate, plan.start)?;
     let mut sent = 0u64;
     while sent < plan.quota {
-        ticks.tick().await;
+        pacer.wait().await?;
         let now = Instant::now();
         if now >= plan.end + LATE {
             break;
@@ -156,7 +158,8 @@ pub(super) async fn publish(
         let due = if now >= plan.end {
             plan.quota
         } else {
-            ((now - plan.start).as_secs_f64() * plan.rate).ceil() as u64
+            // Message n falls due n / rate after the start.
+            ((now - plan.start).as_secs_f64() * plan.rate).floor() as u64 + 1
         };
         let mut burst = due.min(plan.quota).saturating_sub(sent);
         if plan.qos != QoS::AtMostOnce {

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 use zilla_binding_mqtt::codec::QoS;
 
 use super::clients::{connect, publish, receive, subscribe, Plan, Target, HEADER};
+use super::pacer::Pacing;
 
 const FIRST_RATE: u64 = 2_000;
 const MAX_DOUBLINGS: usize = 9;
@@ -29,6 +30,7 @@ pub struct Load {
     /// Topics each publisher takes in turn (`bench/{publisher}` when 1, else
     /// `bench/{publisher}/{n}`): through the gateway, one publish stream each.
     pub topics: u32,
+    pub pacing: Pacing,
 }
 
 /// One step: a fixed offered rate (PUBLISHes/s over all publishers) for `Load::step`.
@@ -200,6 +202,7 @@ async fn run_step(target: &Target, load: &Load, rate: u64, clock: &Clock) -> any
                 qos: load.qos,
                 size: load.size.max(HEADER),
                 rate: per_publisher,
+                pacing: load.pacing,
                 quota,
                 in_flight: load.in_flight,
                 topics: load.topics.max(1),
