@@ -152,19 +152,20 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_spread_pacer_wakes_about_once_a_period() {
+    async fn a_spread_pacer_never_wakes_before_a_message_is_due() {
         let start = Instant::now() + Duration::from_millis(2);
-        let mut pacer = Pacer::new(Pacing::Spread, 5_000.0, start).expect("pacer");
-        let mut wakeups = 0;
-        let until = start + Duration::from_millis(20);
-        pacer.wait().await.expect("wait");
-        assert!(Instant::now() >= start, "not before the start");
-        while Instant::now() < until {
+        let period = Duration::from_millis(1);
+        let mut pacer = Pacer::new(Pacing::Spread, 1_000.0, start).expect("pacer");
+        // A loaded machine may merge wakeups, so only earliness is a failure.
+        for due in 0..10u32 {
             pacer.wait().await.expect("wait");
-            wakeups += 1;
+            let now = Instant::now();
+            assert!(
+                now >= start + period * due,
+                "woke {:?} before message {due} was due",
+                start + period * due - now
+            );
         }
-        // 100 periods of 200 µs; a loaded machine merges some of them, never adds any.
-        assert!((5..=101).contains(&wakeups), "{wakeups} wakeups");
     }
 
     #[test]
