@@ -95,3 +95,47 @@ fn acknowledge_now(socket: &TcpStream) {
 
 #[cfg(not(target_os = "linux"))]
 fn acknowledge_now(_socket: &TcpStream) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+    use tokio::time::Instant;
+
+    async fn connected() -> TcpStream {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        TcpStream::connect(address).await.expect("connect")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_a_read_after_a_write_waits_for_an_answer_and_a_write_ends_the_wait() {
+        let socket = connected().await;
+        let mut acks = Acknowledgements::new();
+        acks.on_read(&socket);
+        assert!(
+            !acks.owed(),
+            "nothing was written yet: acknowledged at once"
+        );
+        acks.on_write();
+        acks.on_read(&socket);
+        assert!(acks.owed(), "a read after a write waits for the answer");
+        acks.on_write();
+        assert!(!acks.owed(), "the answer carried it");
+        let quiet = tokio::time::timeout(ANSWER_WAIT * 4, acks.expired()).await;
+        assert!(quiet.is_err(), "nothing owed, so nothing comes due");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unanswered_read_is_acknowledged_once_the_wait_is_over() {
+        let socket = connected().await;
+        let mut acks = Acknowledgements::new();
+        acks.on_write();
+        let read_at = Instant::now();
+        acks.on_read(&socket);
+        acks.expired().await;
+        assert!(read_at.elapsed() >= ANSWER_WAIT);
+        acks.on_expired(&socket);
+        assert!(!acks.owed());
+    }
+}
