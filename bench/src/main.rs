@@ -3,6 +3,7 @@
 mod echo;
 mod gateway;
 mod mqtt;
+mod order;
 mod report;
 mod tls;
 mod usage;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use zilla_binding_mqtt::codec::QoS;
 
+use order::Order;
 use report::Spent;
 
 #[derive(Parser)]
@@ -321,41 +323,6 @@ async fn measure_rounds(
         measured.push(measure_cost(broker, gateway, load, rate, order, clock).await?);
     }
     Ok(measured)
-}
-
-/// Which side a round measures first.
-#[derive(Clone, Copy)]
-enum Order {
-    DirectFirst,
-    GatewayFirst,
-}
-
-impl Order {
-    /// Alternating from one round to the next, starting with direct.
-    fn of_round(round: usize) -> Self {
-        match round % 2 {
-            0 => Self::DirectFirst,
-            _ => Self::GatewayFirst,
-        }
-    }
-
-    /// Runs the direct and the gateway measurement one after the other, in this order.
-    async fn run<D, G>(
-        self,
-        direct: impl std::future::Future<Output = anyhow::Result<D>>,
-        through: impl std::future::Future<Output = anyhow::Result<G>>,
-    ) -> anyhow::Result<(D, G)> {
-        Ok(match self {
-            Self::DirectFirst => {
-                let direct = direct.await?;
-                (direct, through.await?)
-            }
-            Self::GatewayFirst => {
-                let through = through.await?;
-                (direct.await?, through)
-            }
-        })
-    }
 }
 
 /// One step at `rate` straight to the broker and one through the gateway, each with what the
