@@ -62,7 +62,11 @@ impl Gateway {
     /// Starts socat in the gateway's place, relaying `port` to the broker on `broker` with a
     /// process per connection that copies bytes and nothing else, and waits until it listens.
     pub async fn start_socat(port: u16, broker: u16) -> anyhow::Result<Self> {
-        let mut child = Command::new("socat")
+        let mut command = Command::new("socat");
+        if let Some(list) = &crate::cpus::placement().gateway {
+            crate::cpus::pin_command(&mut command, list);
+        }
+        let mut child = command
             .arg(format!(
                 "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,nodelay"
             ))
@@ -138,7 +142,11 @@ fn echo_config(port: u16) -> String {
 }
 
 fn spawn(binary: &Path, config: &Path, engine: &Path) -> anyhow::Result<Child> {
-    Command::new(binary)
+    let mut command = Command::new(binary);
+    if let Some(list) = &crate::cpus::placement().gateway {
+        crate::cpus::pin_command(&mut command, list);
+    }
+    command
         .arg("start")
         .arg("-c")
         .arg(config)

@@ -33,7 +33,11 @@ impl Mosquitto {
                 settings.iter().map(|line| format!("{line}\n")).collect::<String>()
             ),
         )?;
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some(list) = &crate::cpus::placement().broker {
+            crate::cpus::pin_command(&mut command, list);
+        }
+        let child = command
             .arg("-c")
             .arg(&config)
             .stdout(Stdio::null())
