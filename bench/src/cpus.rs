@@ -177,10 +177,18 @@ mod tests {
             .map(|value| value.trim().to_owned())
     }
 
+    /// One CPU this test may use: the first the kernel allows it, which need not be 0.
+    fn some_allowed_cpu() -> String {
+        let allowed = allowed_here().unwrap_or_else(|| panic!("no Cpus_allowed_list"));
+        list(&allowed).cpus[0].to_string()
+    }
+
     #[test]
     fn a_pinned_thread_runs_only_on_its_cpus_and_threads_it_starts_inherit_them() {
-        let (own, started) = std::thread::spawn(|| {
-            pin_current(&list("0")).unwrap_or_else(|error| panic!("{error}"));
+        let cpu = some_allowed_cpu();
+        let pinned = list(&cpu);
+        let (own, started) = std::thread::spawn(move || {
+            pin_current(&pinned).unwrap_or_else(|error| panic!("{error}"));
             let started = std::thread::spawn(allowed_here)
                 .join()
                 .unwrap_or_else(|_| panic!("started thread"));
@@ -188,8 +196,8 @@ mod tests {
         })
         .join()
         .unwrap_or_else(|_| panic!("pinned thread"));
-        assert_eq!(own.as_deref(), Some("0"));
-        assert_eq!(started.as_deref(), Some("0"));
+        assert_eq!(own.as_deref(), Some(cpu.as_str()));
+        assert_eq!(started.as_deref(), Some(cpu.as_str()));
     }
 
     #[tokio::test]
@@ -198,12 +206,13 @@ mod tests {
         command
             .arg("-c")
             .arg("grep Cpus_allowed_list /proc/self/status");
-        pin_command(&mut command, &list("0"));
+        let cpu = some_allowed_cpu();
+        pin_command(&mut command, &list(&cpu));
         let output = command
             .output()
             .await
             .unwrap_or_else(|error| panic!("{error}"));
         let text = String::from_utf8_lossy(&output.stdout);
-        assert!(text.trim().ends_with(":\t0"), "{text:?}");
+        assert!(text.trim().ends_with(&format!(":\t{cpu}")), "{text:?}");
     }
 }
