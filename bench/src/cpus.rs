@@ -113,6 +113,12 @@ pub fn pin_command(command: &mut Command, list: &CpuList) {
     }
 }
 
+/// " on CPUs LIST" for a process placed on `list`, for its error messages; empty otherwise.
+pub fn on(list: Option<&CpuList>) -> String {
+    list.map(|list| format!(" on CPUs {list}"))
+        .unwrap_or_default()
+}
+
 /// Where the broker and the gateway (or socat in its place) run, for every one started.
 #[derive(Debug, Default)]
 pub struct Placement {

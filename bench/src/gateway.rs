@@ -75,7 +75,10 @@ impl Gateway {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .context("cannot start socat (Debian package socat)")?;
+            .with_context(|| {
+                let on = crate::cpus::on(crate::cpus::placement().gateway.as_ref());
+                format!("cannot start socat (Debian package socat){on}")
+            })?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         wait_listening(&mut child, address, Duration::from_secs(10)).await?;
         Ok(Self {
@@ -161,7 +164,10 @@ fn spawn(binary: &Path, config: &Path, engine: &Path) -> anyhow::Result<Child> {
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
-        .with_context(|| format!("cannot start {}", binary.display()))
+        .with_context(|| {
+            let on = crate::cpus::on(crate::cpus::placement().gateway.as_ref());
+            format!("cannot start {}{on}", binary.display())
+        })
 }
 
 async fn wait_ready(child: &mut Child, ready: &Path, limit: Duration) -> anyhow::Result<()> {

@@ -44,7 +44,10 @@ impl Mosquitto {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("cannot start {}", binary.display()))?;
+            .with_context(|| {
+                let on = crate::cpus::on(crate::cpus::placement().broker.as_ref());
+                format!("cannot start {}{on}", binary.display())
+            })?;
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             if Instant::now() > deadline {
