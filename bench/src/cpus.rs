@@ -113,6 +113,48 @@ pub fn pin_command(command: &mut Command, list: &CpuList) {
     }
 }
 
+/// Where each party runs, from the command line.
+#[derive(Debug, clap::Args)]
+pub struct PlacementArgs {
+    /// CPUs for the load clients (this process and its threads), e.g. `0-1`; unset, the
+    /// kernel places them. With `--cpus-broker` and `--cpus-gateway`, on a machine with cores
+    /// enough, the three parties stop competing for a CPU.
+    #[arg(long, global = true, value_name = "LIST")]
+    cpus_load: Option<CpuList>,
+    /// CPUs for the broker, e.g. `2`.
+    #[arg(long, global = true, value_name = "LIST")]
+    cpus_broker: Option<CpuList>,
+    /// CPUs for the gateway, or for socat in its place, e.g. `3`.
+    #[arg(long, global = true, value_name = "LIST")]
+    cpus_gateway: Option<CpuList>,
+}
+
+impl PlacementArgs {
+    /// Pins this process to the load's CPUs, prints the placement and keeps the rest for the
+    /// broker and the gateway started later. Call it before any other thread starts.
+    pub fn apply(self) -> anyhow::Result<()> {
+        if let Some(list) = &self.cpus_load {
+            pin_current(list)?;
+        }
+        let parts: Vec<String> = [
+            ("load clients", &self.cpus_load),
+            ("broker", &self.cpus_broker),
+            ("gateway", &self.cpus_gateway),
+        ]
+        .into_iter()
+        .filter_map(|(party, list)| list.as_ref().map(|list| format!("{party} on {list}")))
+        .collect();
+        if !parts.is_empty() {
+            println!("CPUs: {}", parts.join("; "));
+        }
+        set_placement(Placement {
+            broker: self.cpus_broker,
+            gateway: self.cpus_gateway,
+        });
+        Ok(())
+    }
+}
+
 /// " on CPUs LIST" for a process placed on `list`, for its error messages; empty otherwise.
 pub fn on(list: Option<&CpuList>) -> String {
     list.map(|list| format!(" on CPUs {list}"))

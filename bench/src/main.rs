@@ -27,17 +27,8 @@ struct Cli {
     /// e.g. `-P zilla.engine.workers=1`; repeatable.
     #[arg(short = 'P', long = "property", global = true)]
     properties: Vec<String>,
-    /// CPUs for the load clients (this process and its threads), e.g. `0-1`; unset, the
-    /// kernel places them. With `--cpus-broker` and `--cpus-gateway`, on a machine with cores
-    /// enough, the three parties stop competing for a CPU.
-    #[arg(long, global = true, value_name = "LIST")]
-    cpus_load: Option<cpus::CpuList>,
-    /// CPUs for the broker, e.g. `2`.
-    #[arg(long, global = true, value_name = "LIST")]
-    cpus_broker: Option<cpus::CpuList>,
-    /// CPUs for the gateway, or for socat in its place, e.g. `3`.
-    #[arg(long, global = true, value_name = "LIST")]
-    cpus_gateway: Option<cpus::CpuList>,
+    #[command(flatten)]
+    placement: cpus::PlacementArgs,
 }
 
 #[derive(Subcommand)]
@@ -170,16 +161,9 @@ struct MqttOptions {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    gateway::set_properties(cli.properties.clone());
-    // Before the runtime starts its threads, so that they all inherit it.
-    if let Some(list) = &cli.cpus_load {
-        cpus::pin_current(list)?;
-    }
-    print_placement(&cli);
-    cpus::set_placement(cpus::Placement {
-        broker: cli.cpus_broker,
-        gateway: cli.cpus_gateway,
-    });
+    gateway::set_properties(cli.properties);
+    // Before the runtime starts its threads, so that they all inherit the load's CPUs.
+    cli.placement.apply()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -318,21 +302,6 @@ async fn measure_mqtt(
         }
     }
     Ok(())
-}
-
-/// Which CPUs the parties were given, when any was.
-fn print_placement(cli: &Cli) {
-    let parts: Vec<String> = [
-        ("load clients", &cli.cpus_load),
-        ("broker", &cli.cpus_broker),
-        ("gateway", &cli.cpus_gateway),
-    ]
-    .into_iter()
-    .filter_map(|(party, list)| list.as_ref().map(|list| format!("{party} on {list}")))
-    .collect();
-    if !parts.is_empty() {
-        println!("CPUs: {}", parts.join("; "));
-    }
 }
 
 /// The heading of the gateway's column.
