@@ -98,7 +98,7 @@ pub fn pin_current(list: &CpuList) -> anyhow::Result<()> {
 }
 
 /// Has `command`'s process start on `list`; a list the kernel refuses fails the spawn.
-pub fn pin_command(command: &mut Command, list: &CpuList) {
+fn pin_command(command: &mut Command, list: &CpuList) {
     let mask = list.mask();
     // SAFETY: the closure runs in the child between fork and exec and makes one system call,
     // which is async-signal-safe, on a mask copied before the fork.
@@ -155,10 +155,16 @@ impl PlacementArgs {
     }
 }
 
-/// " on CPUs LIST" for a process placed on `list`, for its error messages; empty otherwise.
-pub fn on(list: Option<&CpuList>) -> String {
-    list.map(|list| format!(" on CPUs {list}"))
-        .unwrap_or_default()
+/// Has `command` start on `list`, when there is one; returns " on CPUs LIST" for the command's
+/// error messages, or nothing.
+pub fn place(command: &mut Command, list: Option<&CpuList>) -> String {
+    match list {
+        Some(list) => {
+            pin_command(command, list);
+            format!(" on CPUs {list}")
+        }
+        None => String::new(),
+    }
 }
 
 /// Where the broker and the gateway (or socat in its place) run, for every one started.

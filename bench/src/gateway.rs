@@ -63,9 +63,7 @@ impl Gateway {
     /// process per connection that copies bytes and nothing else, and waits until it listens.
     pub async fn start_socat(port: u16, broker: u16) -> anyhow::Result<Self> {
         let mut command = Command::new("socat");
-        if let Some(list) = &crate::cpus::placement().gateway {
-            crate::cpus::pin_command(&mut command, list);
-        }
+        let on = crate::cpus::place(&mut command, crate::cpus::placement().gateway.as_ref());
         let mut child = command
             .arg(format!(
                 "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,nodelay"
@@ -75,10 +73,7 @@ impl Gateway {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| {
-                let on = crate::cpus::on(crate::cpus::placement().gateway.as_ref());
-                format!("cannot start socat (Debian package socat){on}")
-            })?;
+            .with_context(|| format!("cannot start socat (Debian package socat){on}"))?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         wait_listening(&mut child, address, Duration::from_secs(10)).await?;
         Ok(Self {
@@ -146,9 +141,7 @@ fn echo_config(port: u16) -> String {
 
 fn spawn(binary: &Path, config: &Path, engine: &Path) -> anyhow::Result<Child> {
     let mut command = Command::new(binary);
-    if let Some(list) = &crate::cpus::placement().gateway {
-        crate::cpus::pin_command(&mut command, list);
-    }
+    let on = crate::cpus::place(&mut command, crate::cpus::placement().gateway.as_ref());
     command
         .arg("start")
         .arg("-c")
@@ -164,10 +157,7 @@ fn spawn(binary: &Path, config: &Path, engine: &Path) -> anyhow::Result<Child> {
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
-        .with_context(|| {
-            let on = crate::cpus::on(crate::cpus::placement().gateway.as_ref());
-            format!("cannot start {}{on}", binary.display())
-        })
+        .with_context(|| format!("cannot start {}{on}", binary.display()))
 }
 
 async fn wait_ready(child: &mut Child, ready: &Path, limit: Duration) -> anyhow::Result<()> {

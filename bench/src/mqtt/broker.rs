@@ -34,9 +34,7 @@ impl Mosquitto {
             ),
         )?;
         let mut command = Command::new(binary);
-        if let Some(list) = &crate::cpus::placement().broker {
-            crate::cpus::pin_command(&mut command, list);
-        }
+        let on = crate::cpus::place(&mut command, crate::cpus::placement().broker.as_ref());
         let child = command
             .arg("-c")
             .arg(&config)
@@ -44,10 +42,7 @@ impl Mosquitto {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| {
-                let on = crate::cpus::on(crate::cpus::placement().broker.as_ref());
-                format!("cannot start {}{on}", binary.display())
-            })?;
+            .with_context(|| format!("cannot start {}{on}", binary.display()))?;
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             if Instant::now() > deadline {
