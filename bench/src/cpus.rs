@@ -84,7 +84,7 @@ impl CpuList {
 
 /// Pins the calling thread, and every thread it starts from then on, to `list`. Called
 /// before the runtime starts, it holds for the whole benchmark process: the load clients.
-pub fn pin_current(list: &CpuList) -> anyhow::Result<()> {
+fn pin_current(list: &CpuList) -> anyhow::Result<()> {
     let mask = list.mask();
     // SAFETY: `mask` lives for the call; pid 0 is the calling thread.
     let pinned = unsafe { libc::sched_setaffinity(0, std::mem::size_of_val(&mask), &mask) };
@@ -178,7 +178,7 @@ static PLACEMENT: OnceLock<Placement> = OnceLock::new();
 
 /// Sets the placement for every broker and gateway started from now on; only the first call
 /// counts.
-pub fn set_placement(placement: Placement) {
+fn set_placement(placement: Placement) {
     let _ = PLACEMENT.set(placement);
 }
 
